@@ -1,0 +1,11 @@
+// `shoal seed`: placeholder until its issue lands; it says so and fails.
+import { ShoalError } from '../../errors.js';
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  summary: '(not available yet)',
+  usage: 'usage: shoal seed (not available yet)',
+  run() {
+    return Promise.reject(new ShoalError('NOT_IMPLEMENTED', 'shoal seed is not available in this build'));
+  },
+};

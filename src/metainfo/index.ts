@@ -1,0 +1,2 @@
+// Placeholder: this layer has no public exports yet.
+export {};
