@@ -1,2 +1,3 @@
-// Placeholder: this layer has no public exports yet.
-export {};
+// Peer transports: byte streams behind one interface.
+export * from './types.js';
+export * from './tcp.js';
