@@ -1,0 +1,78 @@
+// The hashing the pool's workers perform (BEP 3 SHA-1 pieces, BEP 52 SHA-256 blocks and piece roots).
+//
+// Synchronous and free of I/O so a worker thread can run it, and tests can compare it with the
+// pool's answers. Inputs are byte views; outputs are freshly allocated so they can be transferred.
+import { createHash } from 'node:crypto';
+import { BLOCK_SIZE, HASH_SIZE, equalBytes, pieceRoot } from '../metainfo/merkle.js';
+import type { JobResult, JobSpec, PiecesResult, PiecesSpec } from './protocol.js';
+
+export const SHA1_SIZE = 20;
+
+export function sha1(data: Uint8Array): Uint8Array {
+  // A plain Uint8Array of its own (not a Buffer that may sit in Node's shared pool): transferable.
+  return new Uint8Array(createHash('sha1').update(data).digest());
+}
+
+/** SHA-256 of each 16 KiB block of `data` (the last may be short), concatenated. Empty data: none. */
+export function sha256Blocks(data: Uint8Array): Uint8Array {
+  const count = Math.ceil(data.length / BLOCK_SIZE);
+  const out = new Uint8Array(count * HASH_SIZE);
+  for (let i = 0; i < count; i++) {
+    const block = data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+    out.set(createHash('sha256').update(block).digest(), i * HASH_SIZE);
+  }
+  return out;
+}
+
+/** SHA-1 of each `pieceLength` slice of `data`, concatenated. */
+export function sha1Pieces(data: Uint8Array, pieceLength: number): Uint8Array {
+  const count = Math.ceil(data.length / pieceLength);
+  const out = new Uint8Array(count * SHA1_SIZE);
+  for (let i = 0; i < count; i++) {
+    const piece = data.subarray(i * pieceLength, (i + 1) * pieceLength);
+    out.set(createHash('sha1').update(piece).digest(), i * SHA1_SIZE);
+  }
+  return out;
+}
+
+/**
+ * BEP 52 piece-layer hashes of a file region that starts on one of the file's piece boundaries:
+ * each piece's blocks reduced to a piece root (padded to a full piece, unless the file is one piece).
+ */
+export function v2PieceHashes(region: Uint8Array, pieceLength: number, onePiece: boolean): Uint8Array {
+  const count = Math.ceil(region.length / pieceLength);
+  const out = new Uint8Array(count * HASH_SIZE);
+  for (let i = 0; i < count; i++) {
+    const blocks = sha256Blocks(region.subarray(i * pieceLength, (i + 1) * pieceLength));
+    out.set(pieceRoot(blocks, pieceLength, onePiece), i * HASH_SIZE);
+  }
+  return out;
+}
+
+export function hashPieces(data: Uint8Array, spec: PiecesSpec): PiecesResult {
+  const result: { sha1?: Uint8Array; v2?: Uint8Array[] } = {};
+  if (spec.sha1PieceLength !== undefined) result.sha1 = sha1Pieces(data, spec.sha1PieceLength);
+  if (spec.v2) {
+    const { pieceLength, segments } = spec.v2;
+    result.v2 = segments.map((s) => v2PieceHashes(data.subarray(s.start, s.end), pieceLength, s.onePiece));
+  }
+  return result;
+}
+
+export function runJob(spec: JobSpec, data: Uint8Array): JobResult {
+  switch (spec.kind) {
+    case 'sha1':
+      return { kind: 'digest', digest: sha1(data) };
+    case 'sha256Blocks':
+      return { kind: 'digest', digest: sha256Blocks(data) };
+    case 'pieces':
+      return { kind: 'pieces', pieces: hashPieces(data, spec.spec) };
+    case 'verifyV1':
+      return { kind: 'match', match: equalBytes(sha1(data), spec.expected) };
+    case 'verifyV2': {
+      if (data.length === 0 || data.length > spec.pieceLength) return { kind: 'match', match: false };
+      const root = pieceRoot(sha256Blocks(data), spec.pieceLength, spec.onePiece);
+      return { kind: 'match', match: equalBytes(root, spec.expected) };
+    }
+  }
+}

@@ -1,0 +1,354 @@
+// A pool of worker threads that hashes pieces off the main thread (BEP 3 SHA-1, BEP 52 SHA-256).
+//
+// Used by torrent creation and by the download engine to verify pieces. Data reaches a worker
+// without a copy when it can:
+//   - a view over a SharedArrayBuffer is shared: the caller must not change it until the job settles;
+//   - `{ transfer: true }` hands ownership of the view's whole ArrayBuffer to the pool: it is moved
+//     (detached in the caller) and, for `hashPieces`, handed back in the result as `data`;
+//   - anything else is copied once (just the view's bytes, never the whole backing buffer).
+// Jobs past `maxPending` (running + queued) wait before they are queued, and `waitForCapacity()`
+// lets a producer pause before it reads more. Idle workers are unref'd, so a pool that is never
+// closed does not keep the process alive; `close()` is idempotent and rejects unfinished jobs.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { AbortedError, ShoalError } from '../errors.js';
+import type { JobReply, JobResult, JobSpec, PiecesResult, PiecesSpec } from './protocol.js';
+
+export class HashPoolClosedError extends ShoalError {
+  constructor() {
+    super('HASH_POOL_CLOSED', 'hash pool: closed before the job finished');
+  }
+}
+
+export class HashWorkerError extends ShoalError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('HASH_WORKER_FAILED', `hash pool: ${message}`, options);
+  }
+}
+
+export interface HashPoolOptions {
+  /** Worker threads; default os.availableParallelism(). */
+  readonly size?: number;
+  /** Jobs posted to one worker at once; 2 hides the message round trip. Default 2. */
+  readonly perWorker?: number;
+  /** Jobs accepted (running + queued) before new ones wait. Default size * perWorker * 2. */
+  readonly maxPending?: number;
+}
+
+export interface HashJobOptions {
+  readonly signal?: AbortSignal;
+  /** Give the pool ownership of `data`'s whole ArrayBuffer: moved to the worker, not copied. */
+  readonly transfer?: boolean;
+}
+
+export interface HashPoolStats {
+  readonly workers: number;
+  /** Jobs posted to workers whose reply has not come back. */
+  readonly running: number;
+  /** Jobs accepted, not yet posted. */
+  readonly queued: number;
+  /** Jobs waiting for room in the queue (back-pressure). */
+  readonly waiting: number;
+}
+
+interface Outcome {
+  readonly result: JobResult;
+  readonly data?: Uint8Array;
+}
+
+interface Job {
+  readonly id: number;
+  readonly spec: JobSpec;
+  readonly data: Uint8Array;
+  readonly transfer: boolean;
+  readonly signal: AbortSignal | undefined;
+  settled: boolean;
+  resolve(o: Outcome): void;
+  reject(e: unknown): void;
+  onAbort?: () => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly inflight: Map<number, Job>;
+  dead: boolean;
+}
+
+function workerEntry(): URL {
+  // From dist/ the worker is a plain .js file next to this one. From source (tests and benches
+  // under tsx) it is worker.ts, and Node 20 does not apply the parent's loader hooks to a worker's
+  // entry, so a tiny data: module registers tsx in the worker before importing it.
+  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
+  const target = new URL('./worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(target)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
+export class HashPool {
+  readonly size: number;
+  readonly perWorker: number;
+  readonly maxPending: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private readonly waiting: Job[] = [];
+  private capacityWaiters: { resolve(): void; reject(e: unknown): void }[] = [];
+  private running = 0;
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+
+  constructor(opts: HashPoolOptions = {}) {
+    const size = opts.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 1 || size > 256) throw new RangeError(`hash pool: bad size ${size}`);
+    this.size = size;
+    this.perWorker = opts.perWorker ?? 2;
+    this.maxPending = opts.maxPending ?? size * this.perWorker * 2;
+    if (this.perWorker < 1 || this.maxPending < 1) throw new RangeError('hash pool: bad limits');
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  get stats(): HashPoolStats {
+    return {
+      workers: this.slots.length,
+      running: this.running,
+      queued: this.queue.length,
+      waiting: this.waiting.length,
+    };
+  }
+
+  /** SHA-1 of `data` (20 bytes). */
+  async sha1(data: Uint8Array, opts?: HashJobOptions): Promise<Uint8Array> {
+    return digestOf(await this.submit({ kind: 'sha1' }, data, opts));
+  }
+
+  /** SHA-1 of each item, spread over the workers; same order as `items`. */
+  sha1Many(items: readonly Uint8Array[], opts?: HashJobOptions): Promise<Uint8Array[]> {
+    return Promise.all(items.map((d) => this.sha1(d, opts)));
+  }
+
+  /** BEP 52: SHA-256 of each 16 KiB block of `data` (the last may be short), concatenated. */
+  async v2Piece(data: Uint8Array, opts?: HashJobOptions): Promise<Uint8Array> {
+    return digestOf(await this.submit({ kind: 'sha256Blocks' }, data, opts));
+  }
+
+  /**
+   * Several pieces in one job: v1 SHA-1 per piece and/or v2 piece-layer hashes per file segment.
+   * With `transfer`, the data's buffer comes back as `data` once the job is done.
+   */
+  async hashPieces(data: Uint8Array, spec: PiecesSpec, opts?: HashJobOptions): Promise<PiecesResult & { data?: Uint8Array }> {
+    const o = await this.submit({ kind: 'pieces', spec }, data, opts);
+    if (o.result.kind !== 'pieces') throw new HashWorkerError('unexpected reply');
+    return o.data ? { ...o.result.pieces, data: o.data } : o.result.pieces;
+  }
+
+  /** Whether `data` hashes to the 20-byte v1 piece hash `expected`. */
+  async verifyV1(data: Uint8Array, expected: Uint8Array, opts?: HashJobOptions): Promise<boolean> {
+    return matchOf(await this.submit({ kind: 'verifyV1', expected: expected.slice() }, data, opts));
+  }
+
+  /**
+   * Whether one v2 piece hashes to its piece-layer hash `expected` (or, for a file of one piece,
+   * to the file's pieces root: pass `onePiece: true`).
+   */
+  async verifyV2(
+    data: Uint8Array,
+    expected: Uint8Array,
+    layout: { pieceLength: number; onePiece: boolean },
+    opts?: HashJobOptions,
+  ): Promise<boolean> {
+    const spec: JobSpec = { kind: 'verifyV2', expected: expected.slice(), ...layout };
+    return matchOf(await this.submit(spec, data, opts));
+  }
+
+  /** Resolves once a new job would be queued without waiting. */
+  waitForCapacity(signal?: AbortSignal): Promise<void> {
+    if (this.closing) return Promise.reject(new HashPoolClosedError());
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (e: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      const onAbort = (): void => {
+        this.capacityWaiters = this.capacityWaiters.filter((w) => w !== entry);
+        reject(abortError(signal));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.capacityWaiters.push(entry);
+    });
+  }
+
+  /** Stops the workers; unfinished jobs reject with HASH_POOL_CLOSED. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    const err = new HashPoolClosedError();
+    const all = [...this.waiting, ...this.queue];
+    this.waiting.length = 0;
+    this.queue.length = 0;
+    for (const slot of this.slots) {
+      all.push(...slot.inflight.values());
+      slot.inflight.clear();
+      slot.dead = true;
+    }
+    this.running = 0;
+    for (const job of all) this.settle(job, undefined, err);
+    for (const w of this.capacityWaiters) w.reject(err);
+    this.capacityWaiters = [];
+    const slots = this.slots.splice(0);
+    this.closing = Promise.all(slots.map((s) => s.worker.terminate())).then(() => undefined);
+    return this.closing;
+  }
+
+  private hasRoom(): boolean {
+    return this.waiting.length === 0 && this.queue.length + this.running < this.maxPending;
+  }
+
+  private submit(spec: JobSpec, data: Uint8Array, opts: HashJobOptions = {}): Promise<Outcome> {
+    if (this.closing) return Promise.reject(new HashPoolClosedError());
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<Outcome>((resolve, reject) => {
+      const job: Job = {
+        id: this.nextId++,
+        spec,
+        data,
+        transfer: opts.transfer === true,
+        signal,
+        settled: false,
+        resolve,
+        reject,
+      };
+      if (signal) {
+        job.onAbort = () => this.abort(job);
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      if (this.hasRoom()) this.queue.push(job);
+      else this.waiting.push(job);
+      this.pump();
+    });
+  }
+
+  private abort(job: Job): void {
+    if (job.settled) return;
+    removeFrom(this.waiting, job);
+    removeFrom(this.queue, job);
+    // A job already in a worker keeps that worker busy until it replies; its reply is dropped.
+    this.settle(job, undefined, abortError(job.signal));
+    this.pump();
+  }
+
+  private settle(job: Job, outcome: Outcome | undefined, error?: unknown): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+    if (outcome) job.resolve(outcome);
+    else job.reject(error);
+  }
+
+  private pump(): void {
+    if (this.closing) return;
+    while (this.waiting.length > 0 && this.queue.length + this.running < this.maxPending) {
+      this.queue.push(this.waiting.shift() as Job);
+    }
+    while (this.queue.length > 0) {
+      const slot = this.pickSlot();
+      if (!slot) break;
+      this.post(slot, this.queue.shift() as Job);
+    }
+    while (this.capacityWaiters.length > 0 && this.hasRoom()) this.capacityWaiters.shift()?.resolve();
+  }
+
+  private pickSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (!best || s.inflight.size < best.inflight.size) best = s;
+    if ((!best || best.inflight.size > 0) && this.slots.length < this.size) return this.spawn();
+    return best && best.inflight.size < this.perWorker ? best : undefined;
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(workerEntry());
+    const slot: Slot = { worker, inflight: new Map(), dead: false };
+    worker.on('message', (reply: JobReply) => this.onReply(slot, reply));
+    worker.on('error', (e) => this.onWorkerDeath(slot, new HashWorkerError(`worker failed: ${e.message}`, { cause: e })));
+    worker.on('exit', (code) => this.onWorkerDeath(slot, new HashWorkerError(`worker exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private post(slot: Slot, job: Job): void {
+    let data = job.data;
+    const transferList: ArrayBuffer[] = [];
+    let returnData = false;
+    if (data.buffer instanceof SharedArrayBuffer) {
+      // Shared memory: the worker reads the caller's bytes in place.
+    } else if (job.transfer) {
+      transferList.push(data.buffer as ArrayBuffer);
+      returnData = true;
+    } else {
+      data = data.slice();
+      transferList.push(data.buffer as ArrayBuffer);
+    }
+    if (slot.inflight.size === 0) slot.worker.ref();
+    slot.inflight.set(job.id, job);
+    this.running++;
+    try {
+      slot.worker.postMessage({ ...job.spec, id: job.id, data, returnData }, transferList);
+    } catch (e) {
+      slot.inflight.delete(job.id);
+      this.running--;
+      this.settle(job, undefined, new HashWorkerError('could not send a job to a worker', { cause: e }));
+    }
+  }
+
+  private onReply(slot: Slot, reply: JobReply): void {
+    const job = slot.inflight.get(reply.id);
+    if (!job) return;
+    slot.inflight.delete(reply.id);
+    this.running--;
+    if (slot.inflight.size === 0) slot.worker.unref();
+    if (reply.ok) this.settle(job, reply.data ? { result: reply.result, data: reply.data } : { result: reply.result });
+    else this.settle(job, undefined, new HashWorkerError(reply.message));
+    this.pump();
+  }
+
+  private onWorkerDeath(slot: Slot, error: HashWorkerError): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    removeFrom(this.slots, slot);
+    this.running -= slot.inflight.size;
+    for (const job of slot.inflight.values()) this.settle(job, undefined, error);
+    slot.inflight.clear();
+    void slot.worker.terminate();
+    this.pump();
+  }
+}
+
+function removeFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+function abortError(signal: AbortSignal | undefined): AbortedError {
+  const reason: unknown = signal?.reason;
+  return new AbortedError('hash job aborted', reason === undefined ? undefined : { cause: reason });
+}
+
+function digestOf(o: Outcome): Uint8Array {
+  if (o.result.kind !== 'digest') throw new HashWorkerError('unexpected reply');
+  return o.result.digest;
+}
+
+function matchOf(o: Outcome): boolean {
+  if (o.result.kind !== 'match') throw new HashWorkerError('unexpected reply');
+  return o.result.match;
+}
