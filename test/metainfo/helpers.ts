@@ -1,0 +1,82 @@
+// Test helpers: hash in-memory files the way the creator does, and build torrents from them.
+import { createHash } from 'node:crypto';
+import {
+  BLOCK_SIZE,
+  buildTorrent,
+  fileTreeFromBlockHashes,
+  planPieceSpace,
+  sha256,
+  type BuildInput,
+  type TorrentVersion,
+} from '../../src/metainfo/index.js';
+
+export interface MemFile {
+  readonly path: readonly string[];
+  readonly data: Uint8Array;
+  readonly attr?: string;
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so fixtures need no randomness. */
+export function bytesOf(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export function hashed(
+  files: readonly MemFile[],
+  version: TorrentVersion,
+  pieceLength: number,
+): Pick<BuildInput, 'files' | 'pieces' | 'v2Files'> {
+  const planned = planPieceSpace(
+    files.map((f) => ({ path: f.path, length: f.data.length, ...(f.attr ? { attr: f.attr } : {}) })),
+    pieceLength,
+    version,
+  );
+  const byPath = new Map(files.map((f) => [f.path.join('/'), f.data]));
+  const dataOf = (p: readonly string[]): Uint8Array => byPath.get(p.join('/')) as Uint8Array;
+  const out: { -readonly [K in keyof Pick<BuildInput, 'files' | 'pieces' | 'v2Files'>]: BuildInput[K] } = { files: planned };
+  if (version !== 'v2') {
+    let end = 0;
+    for (const f of planned) end = Math.max(end, f.offset + f.length);
+    const space = new Uint8Array(end);
+    for (const f of planned) if (!f.pad) space.set(dataOf(f.path), f.offset);
+    const count = Math.ceil(end / pieceLength);
+    const pieces = new Uint8Array(count * 20);
+    for (let i = 0; i < count; i++) {
+      pieces.set(createHash('sha1').update(space.subarray(i * pieceLength, Math.min(end, (i + 1) * pieceLength))).digest(), i * 20);
+    }
+    out.pieces = pieces;
+  }
+  if (version !== 'v1') {
+    out.v2Files = planned
+      .filter((f) => !f.pad && f.length > 0)
+      .map((f) => {
+        const data = dataOf(f.path);
+        const blocks = Math.ceil(data.length / BLOCK_SIZE);
+        const hashes = new Uint8Array(blocks * 32);
+        for (let b = 0; b < blocks; b++) hashes.set(sha256(data.subarray(b * BLOCK_SIZE, (b + 1) * BLOCK_SIZE)), b * 32);
+        return fileTreeFromBlockHashes(hashes, pieceLength);
+      });
+  }
+  return out;
+}
+
+export function makeTorrent(
+  name: string,
+  files: readonly MemFile[],
+  version: TorrentVersion,
+  pieceLength = 16384,
+  extra: Partial<BuildInput> = {},
+): ReturnType<typeof buildTorrent> {
+  const singleFile = extra.singleFile ?? false;
+  return buildTorrent({ name, version, pieceLength, singleFile, ...hashed(files, version, pieceLength), ...extra });
+}
+
+export const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
