@@ -165,7 +165,7 @@ function checkHybrid(v1: readonly RawFile[], v1Offsets: readonly number[], v2: r
 }
 
 function interpret(infoDict: BDict, infoBytes: Uint8Array, top: BDict | undefined, limits: Required<ParseOptions>): Metainfo {
-  const info = new DictReader(infoDict, 'info', 'METAINFO_BAD_FIELD');
+  const info: DictReader = new DictReader(infoDict, 'info', 'METAINFO_BAD_FIELD');
   const version = versionOf(info);
   const name = optText(infoDict, 'name');
   if (name === undefined) info.fail('name', 'required string is missing');
@@ -186,8 +186,7 @@ function interpret(infoDict: BDict, infoBytes: Uint8Array, top: BDict | undefine
     sum(lengths, 'info.file tree');
     const { offsets, end } = alignedOffsets(lengths, pieceLength, true);
     if (!Number.isSafeInteger(end)) fail('METAINFO_BAD_LENGTH', 'piece space out of range', 'info.file tree');
-    pieceCount = Math.ceil(end / pieceLength);
-    checkPieceCount(pieceCount, limits);
+    checkPieceCount(Math.ceil(end / pieceLength), limits);
     tree = { ...t, offsets, end };
   }
 
@@ -195,6 +194,7 @@ function interpret(infoDict: BDict, infoBytes: Uint8Array, top: BDict | undefine
     const rooted = !tree.singleFile;
     const offsets = tree.offsets;
     files = tree.files.map((f, i) => toFile(f, name, rooted, offsets[i] as number, false));
+    pieceCount = Math.ceil(tree.end / pieceLength);
     multiFile = rooted;
   } else {
     const v1 = readV1Files(info, name, limits.maxFiles);
