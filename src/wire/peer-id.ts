@@ -69,6 +69,10 @@ function azureusVersion(code: string, v: string): string {
     const suffix = { Z: '', B: ' beta', X: ' dev' }[v[3] as string];
     if (suffix !== undefined && /^\d{3}$/.test(v.slice(0, 3))) return `${v[0] as string}.${v.slice(1, 3)}${suffix}`;
   }
+  if ((code === 'WW' || code === 'WD') && /^\d{4}$/.test(v)) {
+    // WebTorrent: two decimal digits of major, two of minor.
+    return `${Number(v.slice(0, 2))}.${Number(v.slice(2, 4))}`;
+  }
   const parts = [...v].map(digitValue);
   if (parts.some((p) => p < 0)) return v;
   while (parts.length > 3 && parts[parts.length - 1] === 0) parts.pop();
