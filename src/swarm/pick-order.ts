@@ -1,0 +1,166 @@
+// The order in which the piece picker starts NEW pieces for one peer.
+//
+// Three policies, all "highest priority first" and all limited to pieces the peer has:
+//   random      the first few pieces of a download (see piece-picker.ts): any piece the peer has,
+//               uniformly at random, so we quickly own something to trade;
+//   rarest      rarest-first with random tie-breaking (the BEP 3 / libtorrent default);
+//   sequential  lowest index first, for streaming.
+//
+// A source is created for one pickBlocks call and yields pieces best-first with peek(); the picker
+// starts the piece it peeked (removing it from the bucket index) and peeks again. How the source
+// finds pieces depends on how many pieces the peer has:
+//   - a peer with many pieces: walk the bucket index best-first and stop at the first piece the
+//     peer has. For a seed that is the very first entry, O(1).
+//   - a peer with few pieces (or a BEP 6 allowed-fast set while choked): list the candidates once
+//     from the peer's bitfield (O(pieces / 8 + peer's pieces)) and sort them; walking the index
+//     would visit almost every piece before meeting one the peer has.
+import type { Bitfield } from './bitfield.js';
+import { MAX_PRIORITY, type PieceBuckets } from './piece-buckets.js';
+import type { Random } from './random.js';
+
+export interface OrderContext {
+  readonly buckets: PieceBuckets;
+  readonly priority: Uint8Array;
+  readonly availability: Uint32Array;
+  readonly random: Random;
+  readonly pieceCount: number;
+  /** Per priority level: no piece below this index is startable at that level (sequential hint). */
+  readonly seqCursor: Float64Array;
+}
+
+export type OrderMode = 'random' | 'rarest' | 'sequential';
+
+export interface PieceSource {
+  /** Best startable piece the peer has, or -1. Stays the same until that piece is started. */
+  peek(): number;
+}
+
+/** Random probes tried before falling back to the ordered scan in 'random' mode. */
+const RANDOM_PROBES = 16;
+
+/**
+ * Builds the source for one pick. `wantPieces` estimates how many new pieces the caller may start;
+ * it decides between walking the index and listing the peer's pieces.
+ */
+export function createSource(
+  ctx: OrderContext,
+  mode: OrderMode,
+  peerHas: Bitfield,
+  allowed: ReadonlySet<number> | undefined,
+  wantPieces: number,
+): PieceSource {
+  if (allowed !== undefined) {
+    const list: number[] = [];
+    for (const p of allowed) if (p >>> 0 === p && p < ctx.pieceCount && peerHas.get(p) && ctx.buckets.has(p)) list.push(p);
+    return listSource(ctx, mode, list);
+  }
+  const startable = ctx.buckets.size;
+  const has = Math.max(1, peerHas.count);
+  // Expected index entries visited before collecting `wantPieces` the peer has, vs. the cost of
+  // one pass over the peer's bitfield plus sorting what it yields.
+  const scanCost = Math.min(startable, (wantPieces * ctx.pieceCount) / has);
+  const listCost = ctx.pieceCount / 8 + peerHas.count * 4;
+  if (scanCost > listCost) {
+    const list: number[] = [];
+    for (let p = peerHas.nextSet(0); p !== -1; p = peerHas.nextSet(p + 1)) if (ctx.buckets.has(p)) list.push(p);
+    return listSource(ctx, mode, list);
+  }
+  if (mode === 'sequential') return sequentialSource(ctx, peerHas);
+  return bucketSource(ctx, peerHas, mode === 'random');
+}
+
+/** Sorts an explicit candidate list once by the policy, then hands it out. */
+function listSource(ctx: OrderContext, mode: OrderMode, pieces: number[]): PieceSource {
+  const { priority, availability, random, buckets } = ctx;
+  const keyed = pieces.map((p) => ({
+    p,
+    prio: priority[p] as number,
+    avail: mode === 'rarest' ? (availability[p] as number) : 0,
+    tie: mode === 'sequential' ? p : random(),
+  }));
+  keyed.sort((a, b) => b.prio - a.prio || a.avail - b.avail || a.tie - b.tie);
+  let i = 0;
+  return {
+    peek(): number {
+      while (i < keyed.length) {
+        const p = (keyed[i] as { p: number }).p;
+        if (buckets.has(p)) return p;
+        i++; // started by an earlier peek
+      }
+      return -1;
+    },
+  };
+}
+
+/**
+ * Walks the bucket index best-first. Starting a piece removes it with swap-with-last, which puts
+ * an unvisited piece at the current position; so the position is re-read, not advanced, after a
+ * piece is taken.
+ */
+function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean): PieceSource {
+  const { buckets } = ctx;
+  let probes = randomFirst ? RANDOM_PROBES : 0;
+  let level = MAX_PRIORITY;
+  let avail = 0;
+  let index = 0;
+  return {
+    peek(): number {
+      while (probes > 0) {
+        const top = buckets.topLevel();
+        if (top === 0) return -1;
+        const p = buckets.randomAt(top);
+        if (peerHas.get(p)) return p;
+        probes--;
+      }
+      while (level >= 1) {
+        if (buckets.levelSize(level) > 0) {
+          const n = buckets.bucketCount(level);
+          while (avail < n) {
+            const b = buckets.bucket(level, avail) as readonly number[];
+            while (index < b.length) {
+              const p = b[index] as number;
+              if (peerHas.get(p)) return p;
+              index++;
+            }
+            avail++;
+            index = 0;
+          }
+        }
+        level--;
+        avail = 0;
+        index = 0;
+      }
+      return -1;
+    },
+  };
+}
+
+/** Lowest startable index the peer has, level by level. */
+function sequentialSource(ctx: OrderContext, peerHas: Bitfield): PieceSource {
+  const { buckets, priority, seqCursor, pieceCount } = ctx;
+  const startableAt = (p: number, level: number): boolean => buckets.has(p) && priority[p] === level;
+  let level = MAX_PRIORITY;
+  let idx = -1;
+  return {
+    peek(): number {
+      while (level >= 1) {
+        if (buckets.levelSize(level) > 0) {
+          if (idx < 0) {
+            // Move the level's cursor past pieces that are no longer startable; amortised, since
+            // the cursor only moves back when a piece becomes startable again.
+            let c = seqCursor[level] as number;
+            while (c < pieceCount && !startableAt(c, level)) c++;
+            seqCursor[level] = c;
+            idx = c;
+          }
+          for (idx = peerHas.nextSet(idx); idx !== -1; idx = peerHas.nextSet(idx + 1)) {
+            if (startableAt(idx, level)) return idx;
+          }
+        }
+        level--;
+        idx = -1;
+      }
+      return -1;
+    },
+  };
+}
