@@ -21,6 +21,8 @@ export type WireErrorCode =
   | 'WIRE_BAD_BITFIELD'
   /** A BEP 52 hash request / hashes / hash reject that breaks the BEP's rules. */
   | 'WIRE_BAD_HASH_REQUEST'
+  /** A message of an extension (BEP 6 fast, BEP 10 extended) that the handshakes did not both enable. */
+  | 'WIRE_NOT_NEGOTIATED'
   /** A BEP 10 extension handshake that is not a valid dictionary of the expected shape. */
   | 'WIRE_BAD_EXTENSION_HANDSHAKE'
   /** An encoder or constructor was called with a value the wire format cannot carry. */

@@ -50,29 +50,29 @@ export interface Handshake {
   readonly peerId: Uint8Array;
 }
 
-export interface KeepAlive { readonly type: 'keep-alive' }
-export interface Choke { readonly type: 'choke' }
-export interface Unchoke { readonly type: 'unchoke' }
-export interface Interested { readonly type: 'interested' }
-export interface NotInterested { readonly type: 'not-interested' }
-export interface HaveAll { readonly type: 'have-all' }
-export interface HaveNone { readonly type: 'have-none' }
+export interface KeepAliveMessage { readonly type: 'keep-alive' }
+export interface ChokeMessage { readonly type: 'choke' }
+export interface UnchokeMessage { readonly type: 'unchoke' }
+export interface InterestedMessage { readonly type: 'interested' }
+export interface NotInterestedMessage { readonly type: 'not-interested' }
+export interface HaveAllMessage { readonly type: 'have-all' }
+export interface HaveNoneMessage { readonly type: 'have-none' }
 
-export interface Have { readonly type: 'have'; readonly index: number }
-export interface Suggest { readonly type: 'suggest'; readonly index: number }
-export interface AllowedFast { readonly type: 'allowed-fast'; readonly index: number }
+export interface HaveMessage { readonly type: 'have'; readonly index: number }
+export interface SuggestMessage { readonly type: 'suggest'; readonly index: number }
+export interface AllowedFastMessage { readonly type: 'allowed-fast'; readonly index: number }
 
-export interface Bitfield {
+export interface BitfieldMessage {
   readonly type: 'bitfield';
   /** Piece 0 is the high bit of byte 0. */
   readonly bitfield: Uint8Array;
 }
 
-export interface Request { readonly type: 'request'; readonly index: number; readonly begin: number; readonly length: number }
-export interface Cancel { readonly type: 'cancel'; readonly index: number; readonly begin: number; readonly length: number }
-export interface Reject { readonly type: 'reject'; readonly index: number; readonly begin: number; readonly length: number }
+export interface RequestMessage { readonly type: 'request'; readonly index: number; readonly begin: number; readonly length: number }
+export interface CancelMessage { readonly type: 'cancel'; readonly index: number; readonly begin: number; readonly length: number }
+export interface RejectMessage { readonly type: 'reject'; readonly index: number; readonly begin: number; readonly length: number }
 
-export interface Piece {
+export interface PieceMessage {
   readonly type: 'piece';
   readonly index: number;
   readonly begin: number;
@@ -80,10 +80,10 @@ export interface Piece {
 }
 
 /** BEP 5: the sender's DHT port. */
-export interface Port { readonly type: 'port'; readonly port: number }
+export interface PortMessage { readonly type: 'port'; readonly port: number }
 
 /** BEP 10: `extendedId` 0 is the extension handshake, others as the receiver's `m` map says. */
-export interface Extended {
+export interface ExtendedMessage {
   readonly type: 'extended';
   readonly extendedId: number;
   readonly payload: Uint8Array;
@@ -103,39 +103,39 @@ export interface HashRequestFields {
   readonly proofLayers: number;
 }
 
-export interface HashRequest extends HashRequestFields { readonly type: 'hash-request' }
-export interface HashReject extends HashRequestFields { readonly type: 'hash-reject' }
-export interface Hashes extends HashRequestFields {
+export interface HashRequestMessage extends HashRequestFields { readonly type: 'hash-request' }
+export interface HashRejectMessage extends HashRequestFields { readonly type: 'hash-reject' }
+export interface HashesMessage extends HashRequestFields {
   readonly type: 'hashes';
   /** Concatenated 32-byte hashes: the base layer first, then uncles up towards the root. */
   readonly hashes: Uint8Array;
 }
 
 /** A message id this codec does not know; sessions ignore it. */
-export interface Unknown { readonly type: 'unknown'; readonly id: number; readonly payload: Uint8Array }
+export interface UnknownMessage { readonly type: 'unknown'; readonly id: number; readonly payload: Uint8Array }
 
 export type WireMessage =
   | Handshake
-  | KeepAlive
-  | Choke
-  | Unchoke
-  | Interested
-  | NotInterested
-  | Have
-  | Bitfield
-  | Request
-  | Piece
-  | Cancel
-  | Port
-  | Suggest
-  | HaveAll
-  | HaveNone
-  | Reject
-  | AllowedFast
-  | Extended
-  | HashRequest
-  | Hashes
-  | HashReject
-  | Unknown;
+  | KeepAliveMessage
+  | ChokeMessage
+  | UnchokeMessage
+  | InterestedMessage
+  | NotInterestedMessage
+  | HaveMessage
+  | BitfieldMessage
+  | RequestMessage
+  | PieceMessage
+  | CancelMessage
+  | PortMessage
+  | SuggestMessage
+  | HaveAllMessage
+  | HaveNoneMessage
+  | RejectMessage
+  | AllowedFastMessage
+  | ExtendedMessage
+  | HashRequestMessage
+  | HashesMessage
+  | HashRejectMessage
+  | UnknownMessage;
 
 export type WireMessageType = WireMessage['type'];

@@ -3,6 +3,7 @@
 // Returns the problem rather than throwing, so a session can decide between dropping the peer
 // and ignoring the message.
 import { WireError } from './errors.js';
+import type { ReservedFlags } from './reserved.js';
 import { BLOCK_SIZE, type HashRequestFields, type WireMessage } from './types.js';
 
 export interface TorrentGeometry {
@@ -101,6 +102,26 @@ export function validateMessage(msg: WireMessage, g: TorrentGeometry, opts: Vali
       }
       return null;
     }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Returns a WIRE_NOT_NEGOTIATED error for a message whose extension the connection has not enabled
+ * (BEP 6: fast messages without the fast bit on both sides MUST close the connection; BEP 10:
+ * extended messages need the extension bit). `features` is commonFeatures(ours, theirs).
+ */
+export function checkNegotiated(msg: WireMessage, features: ReservedFlags): WireError | null {
+  switch (msg.type) {
+    case 'suggest':
+    case 'have-all':
+    case 'have-none':
+    case 'reject':
+    case 'allowed-fast':
+      return features.fast ? null : fail('WIRE_NOT_NEGOTIATED', msg.type, 'fast extension (BEP 6) not enabled on this connection');
+    case 'extended':
+      return features.extensionProtocol ? null : fail('WIRE_NOT_NEGOTIATED', msg.type, 'extension protocol (BEP 10) not enabled on this connection');
     default:
       return null;
   }

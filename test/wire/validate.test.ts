@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pieceSize, validateMessage, type TorrentGeometry, type WireMessage } from '../../src/wire/index.js';
+import { checkNegotiated, pieceSize, validateMessage, type TorrentGeometry, type WireMessage } from '../../src/wire/index.js';
 import { fill, hex } from './helpers.js';
 
 // 10 pieces of 64 KiB, the last one 1000 bytes.
@@ -72,4 +72,16 @@ test('messages without torrent fields always pass', () => {
   for (const m of [{ type: 'choke' }, { type: 'keep-alive' }, { type: 'have-all' }, { type: 'port', port: 1 }] as WireMessage[]) {
     assert.equal(code(m), null);
   }
+});
+
+test('fast and extended messages need their extension negotiated', () => {
+  const none = {};
+  for (const m of [{ type: 'have-all' }, { type: 'have-none' }, { type: 'suggest', index: 0 }, { type: 'allowed-fast', index: 0 }, { type: 'reject', index: 0, begin: 0, length: 1 }] as WireMessage[]) {
+    assert.equal(checkNegotiated(m, none)?.code, 'WIRE_NOT_NEGOTIATED');
+    assert.equal(checkNegotiated(m, { fast: true }), null);
+  }
+  const ext: WireMessage = { type: 'extended', extendedId: 0, payload: hex('6465') };
+  assert.equal(checkNegotiated(ext, { fast: true })?.code, 'WIRE_NOT_NEGOTIATED');
+  assert.equal(checkNegotiated(ext, { extensionProtocol: true }), null);
+  assert.equal(checkNegotiated({ type: 'have', index: 1 }, none), null);
 });
