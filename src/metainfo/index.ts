@@ -6,3 +6,4 @@ export * from './paths.js';
 export * from './layout.js';
 export * from './build.js';
 export * from './parse.js';
+export * from './magnet.js';

@@ -55,7 +55,8 @@ function guard<T>(f: () => T): T {
     }
     if (e instanceof BencodeError) {
       const tooLarge = e.code === 'BENCODE_TOO_DEEP' || e.code === 'BENCODE_TOO_MANY_ELEMENTS';
-      throw new MetainfoError(tooLarge ? 'METAINFO_TOO_LARGE' : 'METAINFO_MALFORMED', e.message, undefined, { cause: e });
+      const what = tooLarge ? e.message : `not a valid torrent file (${e.message})`;
+      throw new MetainfoError(tooLarge ? 'METAINFO_TOO_LARGE' : 'METAINFO_MALFORMED', what, undefined, { cause: e });
     }
     throw e;
   }
