@@ -8,6 +8,7 @@
 // the order of the BEP 52 file tree, so v1 and v2 list files alike.
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { MAX_PATH_DEPTH, comparePaths } from '../metainfo/index.js';
 import { CreateError } from './errors.js';
 
 export interface FoundFile {
@@ -27,7 +28,8 @@ export interface WalkResult {
   readonly notes: readonly string[];
 }
 
-const MAX_DEPTH = 256;
+// A torrent path has at most MAX_PATH_DEPTH - 1 components below the torrent's name.
+const MAX_DEPTH = MAX_PATH_DEPTH - 1;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export async function walk(path: string, signal?: AbortSignal): Promise<WalkResult> {
@@ -58,7 +60,9 @@ export async function walk(path: string, signal?: AbortSignal): Promise<WalkResu
 
 async function walkDir(dir: string, rel: string[], files: FoundFile[], notes: string[], signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted();
-  if (rel.length >= MAX_DEPTH) throw new CreateError('CREATE_TOO_DEEP', `folders nested deeper than ${MAX_DEPTH} at ${dir}`);
+  if (rel.length >= MAX_DEPTH) {
+    throw new CreateError('CREATE_TOO_DEEP', `folders nested more than ${MAX_DEPTH} deep at ${dir} (a torrent path is limited)`);
+  }
   const entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
   for (const entry of entries) {
     let name: string;
@@ -81,16 +85,6 @@ async function walkDir(dir: string, rel: string[], files: FoundFile[], notes: st
       notes.push(`skipped ${full}: not a regular file`);
     }
   }
-}
-
-/** Component-wise comparison of UTF-8 bytes: the order of keys in a bencoded file tree. */
-export function comparePaths(a: readonly string[], b: readonly string[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const c = Buffer.compare(Buffer.from(a[i] as string, 'utf8'), Buffer.from(b[i] as string, 'utf8'));
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
 }
 
 function isCode(e: unknown, code: string): boolean {
