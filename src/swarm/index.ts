@@ -12,5 +12,7 @@ export {
   type PiecePickerOptions,
   type PriorityRange,
 } from './piece-picker.js';
+export { RateEstimator, type RateEstimatorOptions } from './rate.js';
+export { RequestQueue, type RequestQueueOptions, type TickResult } from './request-queue.js';
 export { randomInt, shuffle, xoshiro128ss, type Random } from './random.js';
 export type { PeerId } from './types.js';
