@@ -20,7 +20,7 @@ export interface BaseStorageOptions {
 }
 
 type Job =
-  | { kind: 'write'; piece: number; buffers: readonly Uint8Array[]; bytes: number; done: Settle; signal?: AbortSignal; onAbort?: () => void }
+  | { kind: 'write'; piece: number; buffers: readonly Uint8Array[]; bytes: number; done: Settle; signal?: AbortSignal }
   | { kind: 'task'; run: () => Promise<void>; done: Settle };
 
 interface Settle {
@@ -138,19 +138,9 @@ export abstract class BaseStorage implements Storage {
 
   private enqueueWrite(piece: number, buffers: readonly Uint8Array[], bytes: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const job: Job = { kind: 'write', piece, buffers, bytes, done: { resolve, reject } };
-      if (signal) {
-        job.signal = signal;
-        // Only a write still waiting in the queue can be withdrawn; one on its way to disk completes.
-        job.onAbort = () => {
-          const i = this.queue.indexOf(job);
-          if (i < 0) return;
-          this.queue.splice(i, 1);
-          this.queuedBytes -= bytes;
-          reject(abortedError(signal));
-        };
-        signal.addEventListener('abort', job.onAbort, { once: true });
-      }
+      // No abort listener per write (an engine passes one signal to thousands): the signal is
+      // checked when the write leaves the queue; one already on its way to disk completes.
+      const job: Job = signal ? { kind: 'write', piece, buffers, bytes, done: { resolve, reject }, signal } : { kind: 'write', piece, buffers, bytes, done: { resolve, reject } };
       this.queuedBytes += bytes;
       this.enqueue(job);
     });
@@ -192,9 +182,9 @@ export abstract class BaseStorage implements Storage {
         const j = this.queue[0] as Job;
         if (j.kind !== 'write' || (batch.length > 0 && bytes + j.bytes > this.maxBatchBytes)) break;
         this.queue.shift();
-        if (j.signal && j.onAbort) j.signal.removeEventListener('abort', j.onAbort);
-        batch.push(j);
         bytes += j.bytes;
+        if (j.signal?.aborted) j.done.reject(abortedError(j.signal));
+        else batch.push(j);
       }
       try {
         await this.writeBatch(batch);

@@ -80,7 +80,7 @@ export function decodeResume(bytes: Uint8Array, expect: ResumeExpect): ResumeDat
     const list = r.list('files');
     if (list.length !== expect.fileCount) throw corrupt(`${list.length} files recorded, torrent has ${expect.fileCount}`);
     const files = list.map((v, i) => readStat(v, `files[${i}]`));
-    return { bitfield, fingerprint: { files, part: readStat(r.raw('part'), 'part') } };
+    return { bitfield: new Uint8Array(bitfield), fingerprint: { files, part: readStat(r.raw('part'), 'part') } };
   } catch (e) {
     if (e instanceof StorageError) throw e;
     throw corrupt(e instanceof Error ? e.message : 'undecodable', e);
