@@ -8,7 +8,8 @@ export type CreateErrorCode =
   | 'CREATE_BAD_PIECE_LENGTH'
   | 'CREATE_FILE_CHANGED'
   | 'CREATE_TOO_DEEP'
-  | 'CREATE_BAD_OPTION';
+  | 'CREATE_BAD_OPTION'
+  | 'CREATE_OUTPUT_UNWRITABLE';
 
 export class CreateError extends ShoalError {
   declare readonly code: CreateErrorCode;
