@@ -1,6 +1,7 @@
 // Swarm state machines: bitfields, piece picking, request pipelining and choking (BEP 3, BEP 6).
 // Pure: no I/O, no timers, no wall clock, no Math.random; time and randomness are injected.
 export { Bitfield, MAX_BITFIELD_SIZE } from './bitfield.js';
+export { Choker, type ChokeDecision, type ChokerOptions, type ChokerPeer } from './choker.js';
 export { SwarmError, type SwarmErrorCode } from './errors.js';
 export { DEFAULT_BLOCK_SIZE, Geometry, type BlockRequest, type PieceGeometry } from './geometry.js';
 export { MAX_PRIORITY } from './piece-buckets.js';

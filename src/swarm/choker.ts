@@ -1,0 +1,213 @@
+// The choker: which peers we upload to (BEP 3 "choking"; tit-for-tat).
+//
+// Uploading to every peer at once would split our upload into useless slivers and TCP copes badly
+// with many competing connections, so a client "unchokes" only a few interested peers at a time.
+// BEP 3's algorithm, implemented here:
+//
+//  - Regular slots (default 4), recomputed every 10 s (not more often: flipping peers between
+//    choked and unchoked, "fibrillation", wastes their TCP ramp-up). While downloading we unchoke
+//    the interested peers that send to us fastest: tit-for-tat, reciprocation drives the swarm.
+//    Peers we have snubbed (requests outstanding, nothing received for a minute) get no regular
+//    slot whatever their old rate. Ties keep the currently unchoked peer (fewer flips), then random.
+//  - Seeding, nobody sends to us, so we rank by how fast we upload to each peer instead ("fastest
+//    upload", as BEP 3 says and libtorrent offers). We chose it over round-robin because it keeps
+//    our upload saturated and hands pieces to the peers best able to pass them on, which is what a
+//    seed exists for; the optimistic slot below still gives every peer its turn over time.
+//  - One optimistic slot (configurable), rotated every 30 s to a random choked interested peer,
+//    regardless of its rate: this is how we discover better partners, and how a newcomer with
+//    nothing to offer gets its first pieces. Peers connected for less than a minute are 3x as
+//    likely to be chosen (BEP 3), to give them a chance to get a complete piece to trade.
+//
+// Between rounds, tick() only repairs: a regular slot freed by a peer that left or lost interest
+// is given to the best waiting peer at once, and a vanished optimistic peer is replaced. We choke
+// peers that are not interested (BEP 3 lets them stay unchoked; choking keeps the slot count exact).
+//
+// Input is a snapshot of the peers on each call; output is only the changes to apply.
+import { SwarmError } from './errors.js';
+import type { Random } from './random.js';
+import type { PeerId } from './types.js';
+
+export interface ChokerPeer {
+  id: PeerId;
+  /** The peer is interested in our pieces. */
+  interested: boolean;
+  /** We are currently choking the peer. */
+  amChoking: boolean;
+  /** Bytes/s we receive from the peer. */
+  downloadRate: number;
+  /** Bytes/s we send to the peer. */
+  uploadRate: number;
+  /** When the connection was established (ms, same clock as `now`). */
+  connectedAt: number;
+  /** We consider the peer snubbed (see request-queue.ts). */
+  snubbed: boolean;
+  /** The peer has every piece. */
+  isSeed: boolean;
+}
+
+export interface ChokerOptions {
+  random: Random;
+  /** Regular unchoke slots. Default 4. */
+  slots?: number;
+  /** Optimistic unchoke slots. Default 1. */
+  optimisticSlots?: number;
+  /** Regular re-evaluation period. Default 10000 ms. */
+  intervalMs?: number;
+  /** Optimistic rotation period. Default 30000 ms. */
+  optimisticIntervalMs?: number;
+  /** Peers younger than this are favoured for the optimistic slot. Default 60000 ms. */
+  newPeerMs?: number;
+  /** How much more likely a new peer is to be the optimistic unchoke. Default 3. */
+  newPeerWeight?: number;
+}
+
+export interface ChokeDecision {
+  unchoke: PeerId[];
+  choke: PeerId[];
+}
+
+export class Choker {
+  private readonly random: Random;
+  private regularSlots: number;
+  private optimisticSlots: number;
+  private readonly intervalMs: number;
+  private readonly optimisticIntervalMs: number;
+  private readonly newPeerMs: number;
+  private readonly newPeerWeight: number;
+  private regular = new Set<PeerId>();
+  private optimistic = new Set<PeerId>();
+  private nextRound = -Infinity;
+  private nextRotation = -Infinity;
+
+  constructor(opts: ChokerOptions) {
+    this.random = opts.random;
+    this.regularSlots = checkSlots(opts.slots ?? 4);
+    this.optimisticSlots = checkSlots(opts.optimisticSlots ?? 1);
+    this.intervalMs = opts.intervalMs ?? 10_000;
+    this.optimisticIntervalMs = opts.optimisticIntervalMs ?? 30_000;
+    this.newPeerMs = opts.newPeerMs ?? 60_000;
+    this.newPeerWeight = opts.newPeerWeight ?? 3;
+  }
+
+  get slots(): number {
+    return this.regularSlots;
+  }
+
+  /** Changes the slot counts; the next tick runs a full round. */
+  setSlots(regular: number, optimistic = this.optimisticSlots): void {
+    this.regularSlots = checkSlots(regular);
+    this.optimisticSlots = checkSlots(optimistic);
+    this.nextRound = -Infinity;
+  }
+
+  /** Peers holding a regular slot. */
+  regularPeers(): PeerId[] {
+    return [...this.regular];
+  }
+
+  /** Peers holding an optimistic slot. */
+  optimisticPeers(): PeerId[] {
+    return [...this.optimistic];
+  }
+
+  /** When the next full round is due (ms). */
+  get nextRoundAt(): number {
+    return this.nextRound;
+  }
+
+  /** Forgets a peer that disconnected (a later tick would notice too). */
+  peerRemoved(id: PeerId): void {
+    this.regular.delete(id);
+    this.optimistic.delete(id);
+  }
+
+  /**
+   * Call on a timer (e.g. every second) and when a peer's interest changes or it leaves. Runs a
+   * full round when one is due, otherwise only refills free slots. Returns the changes to send.
+   */
+  tick(peers: readonly ChokerPeer[], now: number, seeding: boolean): ChokeDecision {
+    if (now >= this.nextRound) return this.rechoke(peers, now, seeding);
+    const byId = new Map(peers.map((p) => [p.id, p]));
+    const stillValid = (id: PeerId): boolean => {
+      const p = byId.get(id);
+      return p !== undefined && this.eligible(p);
+    };
+    this.regular = new Set([...this.regular].filter((id) => stillValid(id) && !(byId.get(id) as ChokerPeer).snubbed));
+    this.optimistic = new Set([...this.optimistic].filter((id) => stillValid(id) && !this.regular.has(id)));
+    if (this.regular.size < this.regularSlots) {
+      for (const p of this.ranked(peers, seeding)) {
+        if (this.regular.size >= this.regularSlots) break;
+        if (!this.regular.has(p.id) && !this.optimistic.has(p.id)) this.regular.add(p.id);
+      }
+    }
+    this.fillOptimistic(peers, now, new Set());
+    return this.diff(peers);
+  }
+
+  /** A full round now: regular slots by rate, and the optimistic slot if its rotation is due. */
+  rechoke(peers: readonly ChokerPeer[], now: number, seeding: boolean): ChokeDecision {
+    this.nextRound = now + this.intervalMs;
+    const ranked = this.ranked(peers, seeding);
+    this.regular = new Set(ranked.slice(0, this.regularSlots).map((p) => p.id));
+    const byId = new Map(peers.map((p) => [p.id, p]));
+    let previous = new Set<PeerId>();
+    if (now >= this.nextRotation) {
+      this.nextRotation = now + this.optimisticIntervalMs;
+      previous = this.optimistic;
+      this.optimistic = new Set();
+    } else {
+      this.optimistic = new Set([...this.optimistic].filter((id) => {
+        const p = byId.get(id);
+        return p !== undefined && this.eligible(p) && !this.regular.has(id);
+      }));
+    }
+    this.fillOptimistic(peers, now, previous);
+    return this.diff(peers);
+  }
+
+  private eligible(p: ChokerPeer): boolean {
+    return p.interested && !p.isSeed;
+  }
+
+  /** Candidates for regular slots, best first. */
+  private ranked(peers: readonly ChokerPeer[], seeding: boolean): ChokerPeer[] {
+    const list = peers.filter((p) => this.eligible(p) && !p.snubbed)
+      .map((p) => ({ p, rate: seeding ? p.uploadRate : p.downloadRate, kept: p.amChoking ? 0 : 1, tie: this.random() }));
+    list.sort((a, b) => b.rate - a.rate || b.kept - a.kept || a.tie - b.tie);
+    return list.map((x) => x.p);
+  }
+
+  /**
+   * Fills free optimistic slots by weighted random choice among eligible peers holding no slot.
+   * Peers in `avoid` (the ones just rotated out) are chosen only if nobody else is available.
+   */
+  private fillOptimistic(peers: readonly ChokerPeer[], now: number, avoid: ReadonlySet<PeerId>): void {
+    if (this.optimistic.size >= this.optimisticSlots) return;
+    const free = peers.filter((p) => this.eligible(p) && !this.regular.has(p.id) && !this.optimistic.has(p.id));
+    const fresh = free.filter((p) => !avoid.has(p.id));
+    const pool = fresh.length > 0 ? fresh : free;
+    while (this.optimistic.size < this.optimisticSlots && pool.length > 0) {
+      const weights = pool.map((p) => (now - p.connectedAt < this.newPeerMs ? this.newPeerWeight : 1));
+      let r = this.random() * weights.reduce((a, b) => a + b, 0);
+      let k = 0;
+      while (k < pool.length - 1 && r >= (weights[k] as number)) r -= weights[k++] as number;
+      this.optimistic.add((pool[k] as ChokerPeer).id);
+      pool.splice(k, 1);
+    }
+  }
+
+  private diff(peers: readonly ChokerPeer[]): ChokeDecision {
+    const out: ChokeDecision = { unchoke: [], choke: [] };
+    for (const p of peers) {
+      const should = this.regular.has(p.id) || this.optimistic.has(p.id);
+      if (should && p.amChoking) out.unchoke.push(p.id);
+      else if (!should && !p.amChoking) out.choke.push(p.id);
+    }
+    return out;
+  }
+}
+
+function checkSlots(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new SwarmError('SWARM_BAD_ARGUMENT', `unchoke slot count ${n}`);
+  return n;
+}
