@@ -1,9 +1,12 @@
 // Test helpers: hash in-memory files the way the creator does, and build torrents from them.
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { encode, type BEncodable } from '../../src/bencode/index.js';
 import {
   BLOCK_SIZE,
   buildTorrent,
   fileTreeFromBlockHashes,
+  MetainfoError,
   planPieceSpace,
   sha256,
   type BuildInput,
@@ -80,3 +83,23 @@ export function makeTorrent(
 }
 
 export const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
+
+/** A hand-built torrent: `info` and top-level extras, encoded canonically. */
+export function torrentBytes(info: BEncodable, extra: Record<string, BEncodable> = {}): Uint8Array {
+  return encode({ ...extra, info });
+}
+
+/** `n` fake 20-byte piece hashes. */
+export function fakePieces(n: number): Uint8Array {
+  return new Uint8Array(n * 20).fill(7);
+}
+
+/** Asserts that `f` throws a MetainfoError with `code` (and, when given, naming `field`). */
+export function throwsCode(f: () => unknown, code: string, field?: string): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof MetainfoError, `expected MetainfoError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (field !== undefined) assert.equal(e.field, field, e.message);
+    return true;
+  });
+}
