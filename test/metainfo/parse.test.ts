@@ -227,7 +227,8 @@ test('v2 file tree rules', () => {
   const p = (tree: BEncodable, over = {}) => () => parseMetainfo(torrentBytes(v2(tree, over)));
   throwsCode(p(new Map([['', new Map([['length', 1]])]])), 'METAINFO_BAD_FILE_TREE', 'info.file tree');
   throwsCode(p(new Map()), 'METAINFO_NO_FILES');
-  throwsCode(p(new Map([['a', new Map([['', new Map([['length', 1], ['pieces root', root(1)]])], ['x', fileEntry(1, root(1))]])]])), 'METAINFO_BAD_FILE_TREE', 'info.file tree.a');
+  const withSibling = new Map<string, BEncodable>([['', new Map<string, BEncodable>([['length', 1], ['pieces root', root(1)]])], ['x', fileEntry(1, root(1))]]);
+  throwsCode(p(new Map([['a', withSibling]])), 'METAINFO_BAD_FILE_TREE', 'info.file tree.a');
   throwsCode(p(new Map([['a', new Map([['', new Map([['pieces root', root(1)]])]])]])), 'METAINFO_BAD_FILE_TREE');
   throwsCode(p(new Map([['a', new Map([['', 5]])]])), 'METAINFO_BAD_FILE_TREE');
   throwsCode(p(new Map([['a', 5]])), 'METAINFO_BAD_FILE_TREE', 'info.file tree.a');
