@@ -1,12 +1,12 @@
 // The part file: a hidden file in the download folder that keeps the bytes of skipped files
 // (priority 0) which share a piece with a wanted file. Such pieces must still be stored whole to be
 // verified and served, yet skipped files are never created. Only pieces that span two or more data
-// files can need it, so the slot table has a fixed size known from the layout.
+// files can need it, so the slot table has a fixed size known from the layout. A slot holds its
+// piece whole (see plan.ts), so it stays right whichever files are skipped or wanted later.
 //
 // Format (little-endian): "SHOALPT1", u32 piece length, u32 piece count, u32 slot count, u32 0,
 // then one u32 per slot (piece index + 1, 0 = free); slots of one piece length each start at the
-// next 4 KiB boundary. A piece's bytes sit in its slot at their offset within the piece, and only
-// the skipped files' bytes are written, so the file stays sparse.
+// next 4 KiB boundary; unused slots are never written, so the file stays sparse.
 import { type FileHandle, stat, unlink } from 'node:fs/promises';
 import { StorageError, ioError } from './errors.js';
 import type { HandleCache } from './handle-cache.js';

@@ -53,8 +53,11 @@ export function sliceBuffers(buffers: readonly Uint8Array[], start: number, leng
 }
 
 /**
- * Where each span of a piece goes: its own file when wanted, the part file when the file is skipped
- * (only possible because some other file of the piece is wanted; otherwise the piece is refused).
+ * Where the bytes of a piece go: each wanted file's span to that file. When the piece also holds
+ * bytes of a skipped file (only allowed if some file of it is wanted; otherwise the piece is
+ * refused), the whole piece is also copied to its part-file slot. Keeping the piece whole there
+ * means the slot is right for every file of the piece, whichever of them are skipped or wanted
+ * later, at the cost of writing a few boundary pieces twice.
  */
 export function planPieceWrite(
   map: PieceMap,
@@ -69,21 +72,27 @@ export function planPieceWrite(
     throw new StorageError('STORAGE_BAD_PIECE_SIZE', `storage: piece ${piece} is ${size} bytes, got ${got}`);
   }
   const spans = map.pieceSpans(piece);
-  if (spans.length > 0 && !spans.some((s) => wanted(s.fileIndex))) {
-    throw new StorageError('STORAGE_PIECE_NOT_WANTED', `storage: piece ${piece} lies only in skipped files`);
-  }
-  const pieceStart = piece * map.pieceLength;
-  return spans.map((s) => {
-    const w = wanted(s.fileIndex);
-    return {
-      target: w ? s.fileIndex : PART_TARGET,
-      position: w ? s.fileOffset : pieceStart + s.rangeOffset,
+  const runs: WriteRun[] = [];
+  let skipped = false;
+  for (const s of spans) {
+    if (!wanted(s.fileIndex)) {
+      skipped = true;
+      continue;
+    }
+    runs.push({
+      target: s.fileIndex,
+      position: s.fileOffset,
       length: s.length,
       buffers: sliceBuffers(buffers, s.rangeOffset, s.length),
       owners: [owner],
       piece,
-    };
-  });
+    });
+  }
+  if (skipped) {
+    if (runs.length === 0) throw new StorageError('STORAGE_PIECE_NOT_WANTED', `storage: piece ${piece} lies only in skipped files`);
+    runs.push({ target: PART_TARGET, position: piece * map.pieceLength, length: size, buffers: [...buffers], owners: [owner], piece });
+  }
+  return runs;
 }
 
 /**
@@ -120,8 +129,8 @@ export interface ReadSegment {
 
 /**
  * Read plan for [begin, begin + length) of a piece. Skipped files are read from the part file when it
- * holds the piece, else from the file itself (it may exist from before it was skipped). Bytes not
- * covered by any segment (padding, gaps) are zeros.
+ * holds the piece (always whole there), else from the file itself (it may exist from before it was
+ * skipped). Bytes not covered by any segment (padding, gaps) are zeros.
  */
 export function planRead(
   map: PieceMap,

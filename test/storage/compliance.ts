@@ -100,6 +100,26 @@ export function complianceSuite(name: string, make: MakeStorage): void {
     }
   });
 
+  test(`${name}: skipping then wanting a file that was written before keeps every piece right`, async () => {
+    // piece 0 = f0[0,10) f1[0,6); f1 is wanted when piece 0 is written, f0 is skipped.
+    const layout = buildLayout(16, [10, 22]);
+    const space = pieceSpace(layout, (i) => content(layout.files[i]?.length ?? 0, i + 11));
+    const { storage, done } = await make(layout, [false, true]);
+    try {
+      await storage.writePieces([0, 1].map((p) => ({ piece: p, data: pieceOf(space, layout, p) })));
+      await storage.setFileWanted(1, false);
+      await readBack(storage, layout, space, [0, 1]);
+      await storage.setFileWanted(1, true);
+      await readBack(storage, layout, space, [0, 1]);
+      await storage.setFileWanted(0, true);
+      await readBack(storage, layout, space, [0, 1]);
+      assert.equal((await storage.fingerprint()).part, null);
+      await storage.close();
+    } finally {
+      await done();
+    }
+  });
+
   test(`${name}: argument errors, abort and close`, async () => {
     const layout = buildLayout(16, [40]);
     const { storage, done } = await make(layout);

@@ -46,7 +46,7 @@ export function content(length: number, seed: number): Uint8Array {
 
 /** The whole piece space: each data file's content at its offset, zeros elsewhere. */
 export function pieceSpace(layout: StorageLayout, fileData: (i: number) => Uint8Array): Uint8Array {
-  const end = layout.files.reduce((m, f) => Math.max(m, f.offset + f.length), 0);
+  const end = layout.files.reduce((m, f) => (f.length > 0 ? Math.max(m, f.offset + f.length) : m), 0);
   const out = new Uint8Array(end);
   layout.files.forEach((f, i) => {
     if (!f.pad && f.length > 0) out.set(fileData(i), f.offset);

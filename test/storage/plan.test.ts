@@ -37,7 +37,7 @@ test('non-adjacent pieces and the iovec limit split runs', () => {
 test('skipped file bytes of a straddling piece go to the part file; a piece only in skipped files is refused', () => {
   const m = new PieceMap(buildLayout(16, [10, 12, 10]));
   const runs = planPieceWrite(m, 0, [content(16, 0)], 0, (f) => f !== 1);
-  assert.deepEqual(runs.map((r) => [r.target, r.position, r.length]), [[0, 0, 10], [PART_TARGET, 10, 6]]);
+  assert.deepEqual(runs.map((r) => [r.target, r.position, r.length]), [[0, 0, 10], [PART_TARGET, 0, 16]], 'part slot holds the whole piece');
   assert.throws(() => planPieceWrite(m, 0, [content(16, 0)], 0, () => false), /only in skipped files/);
   assert.throws(() => planPieceWrite(m, 0, [content(15, 0)], 0, () => true), /is 16 bytes, got 15/);
   // Part runs of different pieces never merge, even when adjacent in the piece space.
