@@ -19,7 +19,9 @@
 //     Priorities 0..7 per piece, default 4; 0 means "do not download". File priorities arrive as
 //     piece ranges; a piece shared by two files gets the higher of the two.
 //     At most `maxPiecesInProgress` pieces are in progress at once (each holds a piece buffer until
-//     verified); at the cap only blocks of started pieces are handed out.
+//     verified); at the cap only blocks of started pieces are handed out. A piece in progress that
+//     cannot advance (priority set to 0, or every peer that had it left) does not count toward the
+//     cap, or a few orphaned pieces could stall the whole download.
 //  3. End-game. Once no piece is left to start (every wanted piece is verified or in progress),
 //     a peer with spare request slots gets blocks already requested from OTHER peers, up to
 //     `endgameMaxRequesters` outstanding requests per block, fewest requesters first. BEP 3: this
@@ -105,6 +107,8 @@ export class PiecePicker {
   /** Pieces that could be started, by (priority, availability). */
   private readonly buckets: PieceBuckets;
   private readonly flight: InFlight;
+  /** Pieces in progress that count toward the cap (see countsTowardCap). */
+  private active = 0;
   private readonly seqCursor = new Float64Array(MAX_PRIORITY + 1);
   private readonly order: OrderContext;
   private sequentialMode: boolean;
@@ -131,7 +135,11 @@ export class PiecePicker {
     this.prio = new Uint8Array(n).fill(dp);
     this.avail = new Uint32Array(n);
     this.buckets = new PieceBuckets(n, opts.random);
-    this.flight = new InFlight(g, (piece) => this.toIndex(piece));
+    this.flight = new InFlight(g, (piece) => {
+      // The piece went back to "not started".
+      if (this.countsTowardCap(piece)) this.active--;
+      this.toIndex(piece);
+    });
     this.order = {
       buckets: this.buckets, priority: this.prio, availability: this.avail,
       random: opts.random, pieceCount: n, seqCursor: this.seqCursor,
@@ -161,6 +169,7 @@ export class PiecePicker {
   peerHaveAll(peer: PeerId): void {
     this.announce(peer, true);
     this.seeds++;
+    if (this.seeds === 1) this.recountActive();
   }
 
   /** A 'have' for a piece the peer did not have before (the caller checks that against its bitfield). */
@@ -179,6 +188,7 @@ export class PiecePicker {
     this.announced.delete(peer);
     if (seed) {
       this.seeds--;
+      if (this.seeds === 0) this.recountActive();
       return;
     }
     this.checkSize(bitfield);
@@ -236,7 +246,9 @@ export class PiecePicker {
     const old = this.prio[piece] as number;
     if (old === priority) return;
     if (this.buckets.has(piece)) this.buckets.remove(piece, old, this.avail[piece] as number);
+    const counted = this.flight.pieces.has(piece) && this.countsTowardCap(piece);
     this.prio[piece] = priority;
+    if (this.flight.pieces.has(piece)) this.active += Number(this.countsTowardCap(piece)) - Number(counted);
     if (!this.have.get(piece)) {
       if (priority > 0) this.want.set(piece);
       else this.want.clear(piece);
@@ -342,12 +354,17 @@ export class PiecePicker {
 
   private takeNewPieces(peer: PeerId, getSource: () => PieceSource, out: BlockRequest[], max: number,
     minPriority: number): void {
-    while (out.length < max && this.flight.size < this.maxInProgress && this.buckets.topLevel() >= minPriority) {
+    while (out.length < max && this.active < this.maxInProgress && this.buckets.topLevel() >= minPriority) {
       const p = getSource().peek();
       if (p < 0 || (this.prio[p] as number) < minPriority) return;
-      this.buckets.remove(p, this.prio[p] as number, this.avail[p] as number);
-      this.flight.takeFree(this.flight.start(p), peer, out, max);
+      this.flight.takeFree(this.startPiece(p), peer, out, max);
     }
+  }
+
+  private startPiece(p: number): DownloadingPiece {
+    this.buckets.remove(p, this.prio[p] as number, this.avail[p] as number);
+    if (this.countsTowardCap(p)) this.active++;
+    return this.flight.start(p);
   }
 
   // ---- block events -------------------------------------------------------------------------
@@ -362,8 +379,7 @@ export class PiecePicker {
     let d = this.flight.pieces.get(block.piece);
     if (d === undefined) {
       if (!this.want.get(block.piece)) return { accepted: false, requested: false, cancel: [], pieceComplete: false };
-      this.buckets.remove(block.piece, this.prio[block.piece] as number, this.avail[block.piece] as number);
-      d = this.flight.start(block.piece);
+      d = this.startPiece(block.piece);
     }
     return this.flight.receive(peer, d, b);
   }
@@ -406,6 +422,7 @@ export class PiecePicker {
    */
   pieceVerified(piece: number): PeerBlock[] {
     this.checkPiece(piece);
+    if (this.flight.pieces.has(piece) && this.countsTowardCap(piece)) this.active--;
     const cancels = this.flight.finish(piece);
     if (this.buckets.has(piece)) this.buckets.remove(piece, this.prio[piece] as number, this.avail[piece] as number);
     this.have.set(piece);
@@ -436,6 +453,11 @@ export class PiecePicker {
     return this.flight.size;
   }
 
+  /** Pieces in progress that count toward `maxPiecesInProgress`. */
+  get activePiecesInProgress(): number {
+    return this.active;
+  }
+
   // ---- internals ----------------------------------------------------------------------------
 
   private announce(peer: PeerId, seed: boolean): void {
@@ -454,24 +476,39 @@ export class PiecePicker {
   }
 
   private incAvail(p: number): void {
-    const a = this.avail[p] as number;
-    if (this.buckets.has(p)) {
-      const pr = this.prio[p] as number;
-      this.buckets.remove(p, pr, a);
-      this.buckets.add(p, pr, a + 1);
-    }
-    this.avail[p] = a + 1;
+    this.setAvail(p, (this.avail[p] as number) + 1);
   }
 
   private decAvail(p: number): void {
     const a = this.avail[p] as number;
-    if (a === 0) return;
+    if (a > 0) this.setAvail(p, a - 1);
+  }
+
+  private setAvail(p: number, next: number): void {
+    const a = this.avail[p] as number;
     if (this.buckets.has(p)) {
       const pr = this.prio[p] as number;
       this.buckets.remove(p, pr, a);
-      this.buckets.add(p, pr, a - 1);
+      this.buckets.add(p, pr, next);
+    } else if (this.seeds === 0 && (a === 0) !== (next === 0) && this.flight.pieces.has(p) && (this.prio[p] as number) > 0) {
+      // An in-progress piece became (un)available: it starts or stops counting toward the cap.
+      this.active += next === 0 ? -1 : 1;
     }
-    this.avail[p] = a - 1;
+    this.avail[p] = next;
+  }
+
+  /**
+   * Whether an in-progress piece counts toward the cap: it is wanted and some connected peer has it.
+   * Orphaned pieces (nobody has them) and unwanted ones would otherwise hold slots forever.
+   */
+  private countsTowardCap(p: number): boolean {
+    return (this.prio[p] as number) > 0 && ((this.avail[p] as number) > 0 || this.seeds > 0);
+  }
+
+  private recountActive(): void {
+    let n = 0;
+    for (const p of this.flight.pieces.keys()) if (this.countsTowardCap(p)) n++;
+    this.active = n;
   }
 
   private checkPiece(piece: number): void {

@@ -309,3 +309,40 @@ test('no pick from a peer with nothing we want', () => {
   assert.equal(p.isInteresting(bits('x.')), false);
   assert.equal(p.isInteresting(bits('.x')), true);
 });
+
+// Regression (found by the property test): with a cap of 1, a partial piece whose priority was
+// then set to 0 held the only slot forever and the download never finished.
+test('pieces in progress that cannot advance do not hold the cap', () => {
+  const p = setup({ avail: '111', maxPiecesInProgress: 1 });
+  const a = p.pickBlocks('A', all(3), 1);
+  const first = a[0]?.piece as number;
+  p.blockReceived('A', a[0] as { piece: number; begin: number; length: number });
+  p.setPiecePriority(first, 0);
+  assert.equal(p.piecesInProgress, 1);
+  assert.equal(p.activePiecesInProgress, 0);
+  const b = p.pickBlocks('B', all(3), 4);
+  assert.equal(piecesOf(b).length, 1);
+  assert.notEqual(b[0]?.piece, first);
+  assert.equal(p.activePiecesInProgress, 1);
+});
+
+test('an orphaned piece (its only holder left) frees its slot until a holder returns', () => {
+  const p = setup({ avail: '00', maxPiecesInProgress: 1 });
+  p.peerBitfield('A', bits('x.'));
+  p.peerBitfield('B', bits('.x'));
+  const a = p.pickBlocks('A', bits('x.'), 1);
+  p.blockReceived('A', a[0] as { piece: number; begin: number; length: number });
+  assert.deepEqual(p.pickBlocks('B', bits('.x'), 4), [], 'at the cap');
+  p.peerGone('A');
+  p.peerLost('A', bits('x.'));
+  assert.equal(p.activePiecesInProgress, 0);
+  assert.equal(p.pickBlocks('B', bits('.x'), 4).length, 4);
+  p.peerBitfield('C', bits('x.'));
+  assert.equal(p.activePiecesInProgress, 2, 'over the cap until one completes: no new starts');
+  p.peerHaveAll('S');
+  p.peerLost('B', bits('.x'));
+  p.peerLost('C', bits('x.'));
+  assert.equal(p.activePiecesInProgress, 2, 'a seed has everything');
+  p.peerLost('S', all(2));
+  assert.equal(p.activePiecesInProgress, 0);
+});
