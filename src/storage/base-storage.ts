@@ -7,6 +7,7 @@ import { createBitfield, setPiece } from './bitfield.js';
 import { StorageError } from './errors.js';
 import { PieceMap, type StorageLayout } from './layout.js';
 import { Limiter, mapLimited } from './limiter.js';
+import { PieceCache } from './read-cache.js';
 import { PART_TARGET, coalesceRuns, dataLength, pieceBuffers, planPieceWrite, planRead, type WriteRun } from './plan.js';
 import type { FileStat, IoOptions, PieceData, PieceWrite, Storage, StorageFingerprint } from './types.js';
 
@@ -17,6 +18,8 @@ export interface BaseStorageOptions {
   readonly maxConcurrentIo?: number;
   /** Upper bound of one coalesced batch, in bytes (default 64 MiB). */
   readonly maxBatchBytes?: number;
+  /** Whole pieces kept to answer block reads (default 16 MiB; 0 disables). */
+  readonly readCacheBytes?: number;
 }
 
 type Job =
@@ -46,6 +49,7 @@ export abstract class BaseStorage implements Storage {
   private readonly maxBatchBytes: number;
   private closing: Promise<void> | undefined;
   private readonly reads = new Set<Promise<unknown>>();
+  private readonly cache: PieceCache | undefined;
 
   constructor(layout: StorageLayout | PieceMap, opts: BaseStorageOptions = {}) {
     this.layout = PieceMap.of(layout);
@@ -56,6 +60,13 @@ export abstract class BaseStorage implements Storage {
     this.wanted = this.layout.files.map((_, i) => opts.wanted?.[i] ?? true);
     this.ioLimit = new Limiter(opts.maxConcurrentIo ?? 4);
     this.maxBatchBytes = opts.maxBatchBytes ?? 64 * 1024 * 1024;
+    const cacheBytes = opts.readCacheBytes ?? 16 * 1024 * 1024;
+    this.cache = cacheBytes > 0 ? new PieceCache(cacheBytes) : undefined;
+  }
+
+  /** Block reads answered from the piece cache, and pieces read to fill it. */
+  get readCacheStats(): { hits: number; misses: number } {
+    return { hits: this.cache?.hits ?? 0, misses: this.cache?.misses ?? 0 };
   }
 
   // ---- backend primitives ----------------------------------------------------------------------
@@ -80,25 +91,34 @@ export abstract class BaseStorage implements Storage {
     try {
       this.assertOpen();
       throwIfAborted(opts.signal);
-      const segments = planRead(this.layout, piece, begin, length, (s) => !this.wanted[s.fileIndex] && this.partHas(piece));
-      // Not from Node's shared pool: a caller may transfer the buffer to a hashing worker.
-      const dest = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
-      let covered = 0;
-      for (const s of segments) {
-        if (s.rangeOffset > covered) dest.fill(0, covered, s.rangeOffset);
-        covered = s.rangeOffset + s.length;
+      const size = this.layout.pieceSize(piece);
+      this.layout.blockSpans(piece, begin, length); // range check before touching the cache
+      if (this.cache && length < size) {
+        return this.cache.block(piece, size, begin, length, () => this.readRange(piece, 0, size));
       }
-      if (covered < length) dest.fill(0, covered, length);
-      const p = Promise.all(
-        segments.map((s) => this.ioRead(s.target, s.position, dest.subarray(s.rangeOffset, s.rangeOffset + s.length))),
-      ).then(() => dest);
-      this.reads.add(p);
-      const untrack = (): void => void this.reads.delete(p);
-      p.then(untrack, untrack);
-      return p;
+      return this.readRange(piece, begin, length);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  private readRange(piece: number, begin: number, length: number): Promise<Uint8Array> {
+    const segments = planRead(this.layout, piece, begin, length, (s) => !this.wanted[s.fileIndex] && this.partHas(piece));
+    // Not from Node's shared pool: a caller may transfer the buffer to a hashing worker.
+    const dest = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+    let covered = 0;
+    for (const s of segments) {
+      if (s.rangeOffset > covered) dest.fill(0, covered, s.rangeOffset);
+      covered = s.rangeOffset + s.length;
+    }
+    if (covered < length) dest.fill(0, covered, length);
+    const p = Promise.all(
+      segments.map((s) => this.ioRead(s.target, s.position, dest.subarray(s.rangeOffset, s.rangeOffset + s.length))),
+    ).then(() => dest);
+    this.reads.add(p);
+    const untrack = (): void => void this.reads.delete(p);
+    p.then(untrack, untrack);
+    return p;
   }
 
   readPiece(piece: number, opts: IoOptions = {}): Promise<Uint8Array> {
@@ -196,6 +216,7 @@ export abstract class BaseStorage implements Storage {
 
   private async writeBatch(batch: readonly Extract<Job, { kind: 'write' }>[]): Promise<void> {
     const failed = new Map<number, unknown>();
+    for (const j of batch) this.cache?.invalidate(j.piece);
     const runs: WriteRun[] = [];
     batch.forEach((j, i) => {
       try {
@@ -211,6 +232,8 @@ export abstract class BaseStorage implements Storage {
         }),
       ),
     );
+    // Again after the write: a block read racing the write must not leave the old bytes cached.
+    for (const j of batch) this.cache?.invalidate(j.piece);
     batch.forEach((j, i) => (failed.has(i) ? j.done.reject(failed.get(i)) : j.done.resolve()));
   }
 
@@ -256,6 +279,7 @@ export abstract class BaseStorage implements Storage {
       }
       // Only now do reads switch to the file, whose bytes are all in place.
       this.wanted[fileIndex] = true;
+      this.cache?.clear();
       for (const p of released) await this.partRelease(p);
     });
   }

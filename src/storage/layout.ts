@@ -43,7 +43,7 @@ export interface PieceRange {
 }
 
 /** Largest piece we accept: every piece is held in memory whole at some point. */
-export const MAX_PIECE_LENGTH = 512 * 1024 * 1024;
+export const MAX_PIECE_LENGTH = 2 ** 30;
 const MAX_PIECES = 2 ** 31 - 1;
 
 function bad(message: string): never {
@@ -170,6 +170,16 @@ export class PieceMap implements StorageLayout {
       first: Math.floor(f.offset / this.pieceLength),
       end: Math.ceil((f.offset + f.length) / this.pieceLength),
     };
+  }
+
+  /**
+   * End of the last real file byte within a piece (0 when it holds none). For BEP 52 pieces this is
+   * the length to hash: a v2 piece layer covers a file's bytes only, not the alignment gap after it.
+   */
+  pieceDataEnd(piece: number): number {
+    const spans = this.pieceSpans(piece);
+    const last = spans[spans.length - 1];
+    return last === undefined ? 0 : last.rangeOffset + last.length;
   }
 
   /** Indices of the data files a piece touches, in order. */

@@ -21,7 +21,7 @@ export class MemoryStorage extends BaseStorage {
   private readonly now: () => number;
 
   constructor(layout: StorageLayout | PieceMap, opts: MemoryStorageOptions = {}) {
-    super(layout, opts);
+    super(layout, { readCacheBytes: 0, ...opts }); // memory reads are as cheap as a cache
     this.data = this.layout.files.map(() => undefined);
     this.mtimes = this.layout.files.map(() => 0);
     this.now = opts.now ?? (() => ++this.tick);

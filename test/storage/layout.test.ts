@@ -80,6 +80,7 @@ test('v2: virtual alignment gaps without padding entries', () => {
     { fileIndex: 2, fileOffset: 0, length: 16, rangeOffset: 48 },
   ]);
   assert.deepEqual(m.spans(20, 20), [{ fileIndex: 1, fileOffset: 4, length: 13, rangeOffset: 0 }]);
+  assert.deepEqual([0, 1, 2, 3].map((p) => m.pieceDataEnd(p)), [1, 16, 1, 16], 'bytes a v2 piece hash covers');
 });
 
 test('isFileComplete follows the bitfield', () => {

@@ -164,3 +164,26 @@ test('group commit: pieces handed over together reach the backend as few coalesc
   assert.equal(calls, 2, 'one write per file');
   assert.deepEqual(Buffer.from(s.fileData(1) ?? []), Buffer.from(space.subarray(160)));
 });
+
+test('block reads are answered from a piece cache, invalidated by writes', async () => {
+  await withTmp(async (root) => {
+    const layout = buildLayout(64, [256]);
+    const s = await FileStorage.open(layout, { root, readCacheBytes: 128 });
+    const space = pieceSpace(layout, () => content(256, 5));
+    await s.writePieces([0, 1, 2, 3].map((p) => ({ piece: p, data: pieceOf(space, layout, p) })));
+    const got = await Promise.all([0, 16, 32, 48].map((b) => s.readBlock(1, b, 16)));
+    assert.deepEqual(Buffer.concat(got), Buffer.from(pieceOf(space, layout, 1)));
+    assert.deepEqual(s.readCacheStats, { hits: 3, misses: 1 });
+    got[0]?.fill(0); // a caller scribbling on its copy does not reach the cache
+    assert.deepEqual(Buffer.from(await s.readBlock(1, 0, 16)), Buffer.from(pieceOf(space, layout, 1).subarray(0, 16)));
+    // Capacity of two pieces: reading pieces 2 and 3 evicts piece 1.
+    await s.readBlock(2, 0, 8);
+    await s.readBlock(3, 0, 8);
+    await s.readBlock(1, 0, 8);
+    assert.equal(s.readCacheStats.misses, 4);
+    // A rewrite (same piece, new bytes: only possible in tests) is never hidden by the cache.
+    await s.writePiece(1, new Uint8Array(64).fill(7));
+    assert.deepEqual([...(await s.readBlock(1, 8, 4))], [7, 7, 7, 7]);
+    await s.close();
+  });
+});
