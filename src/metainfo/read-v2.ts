@@ -69,7 +69,8 @@ export function readFileTree(
       const child = node.get(key) as BValue;
       const name = lossyText(keyBytes(key));
       const path = [...rel, name];
-      const field = `${base}.${path.join('/')}`;
+      // Long paths are clipped in messages: the end says where, the depth is in the message.
+      const field = `${base}.${path.length > 6 ? '…/' + path.slice(-3).join('/') : path.join('/')}`;
       if (key === '') bad('empty file name', field);
       if (path.length > maxDepth) {
         throw new MetainfoError('METAINFO_PATH_TOO_LONG', `path deeper than ${maxDepth} components`, field);
