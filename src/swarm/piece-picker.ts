@@ -41,55 +41,16 @@
 import { Bitfield } from './bitfield.js';
 import type { DownloadingPiece } from './downloading.js';
 import { SwarmError } from './errors.js';
-import { Geometry, type BlockRequest, type PieceGeometry } from './geometry.js';
+import { Geometry, type BlockRequest } from './geometry.js';
 import { InFlight, type PeerBlock } from './in-flight.js';
 import { createSource, type OrderContext, type PieceSource } from './pick-order.js';
 import { MAX_PRIORITY, PieceBuckets } from './piece-buckets.js';
-import type { Random } from './random.js';
 import type { PeerId } from './types.js';
 
+import type { BlockReceivedResult, PickOptions, PiecePickerOptions, PriorityRange } from './picker-types.js';
+
 export type { PeerBlock } from './in-flight.js';
-
-export interface PiecePickerOptions {
-  geometry: PieceGeometry;
-  /** Uniform [0, 1) source for tie-breaking; inject a seeded one for reproducible runs. */
-  random: Random;
-  /** Pieces already verified (e.g. found on disk at start). */
-  have?: Bitfield;
-  /** Download in index order (streaming). Default false. */
-  sequential?: boolean;
-  /** Random piece selection until this many pieces are verified. Default 4. */
-  randomFirstPieces?: number;
-  /** Cap on pieces in progress. Default max(8, floor(256 MiB / pieceLength)). */
-  maxPiecesInProgress?: number;
-  /** End-game: most outstanding requests for one block. Default 3. */
-  endgameMaxRequesters?: number;
-  /** Priority of every piece at start, 0..7. Default 4. */
-  defaultPriority?: number;
-}
-
-export interface PickOptions {
-  /** The peer is choking us: only these pieces (its BEP 6 allowed-fast set) may be requested. */
-  fastAllowed?: ReadonlySet<number>;
-}
-
-export interface PriorityRange {
-  firstPiece: number;
-  /** Inclusive. */
-  lastPiece: number;
-  priority: number;
-}
-
-export interface BlockReceivedResult {
-  /** The data is new: write it. False for a duplicate or for a piece we do not want. */
-  accepted: boolean;
-  /** This peer had an outstanding request for the block (false: unsolicited, see BEP 6). */
-  requested: boolean;
-  /** Other peers whose requests for this block must be cancelled (end-game duplicates). */
-  cancel: PeerId[];
-  /** Every block of the piece is now received: hash it, then pieceVerified or pieceFailed. */
-  pieceComplete: boolean;
-}
+export type { BlockReceivedResult, PickOptions, PiecePickerOptions, PriorityRange } from './picker-types.js';
 
 const DEFAULT_IN_PROGRESS_BYTES = 256 * 1024 * 1024;
 
