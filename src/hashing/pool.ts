@@ -85,6 +85,18 @@ function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
+/** The parent's Node flags minus those a worker rejects (`node --input-type=module -e ...`). */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
+}
+
 export class HashPool {
   readonly size: number;
   readonly perWorker: number;
@@ -276,7 +288,7 @@ export class HashPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(workerEntry());
+    const worker = new Worker(workerEntry(), { execArgv: workerExecArgv() });
     const slot: Slot = { worker, inflight: new Map(), dead: false };
     worker.on('message', (reply: JobReply) => this.onReply(slot, reply));
     worker.on('error', (e) => this.onWorkerDeath(slot, new HashWorkerError(`worker failed: ${e.message}`, { cause: e })));

@@ -181,3 +181,14 @@ test('an idle pool that is never closed does not keep the process alive', () => 
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), hex(sha1(new Uint8Array(5))));
 });
+
+test('works when the parent runs with flags a worker rejects (--input-type)', () => {
+  const url = new URL('../../src/hashing/index.ts', import.meta.url).href;
+  const code = `import { HashPool } from ${JSON.stringify(url)};
+    const p = new HashPool({ size: 1 });
+    console.log(Buffer.from(await p.sha1(new Uint8Array(3))).toString('hex'));
+    await p.close();`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type', 'module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), hex(sha1(new Uint8Array(3))));
+});
