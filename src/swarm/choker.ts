@@ -7,7 +7,7 @@
 //  - Regular slots (default 4), recomputed every 10 s (not more often: flipping peers between
 //    choked and unchoked, "fibrillation", wastes their TCP ramp-up). While downloading we unchoke
 //    the interested peers that send to us fastest: tit-for-tat, reciprocation drives the swarm.
-//    Peers we have snubbed (requests outstanding, nothing received for a minute) get no regular
+//    Peers that snub us (requests outstanding, nothing received for a minute) get no regular
 //    slot whatever their old rate. Ties keep the currently unchoked peer (fewer flips), then random.
 //  - Seeding, nobody sends to us, so we rank by how fast we upload to each peer instead ("fastest
 //    upload", as BEP 3 says and libtorrent offers). We chose it over round-robin because it keeps
