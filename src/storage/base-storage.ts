@@ -280,6 +280,9 @@ export abstract class BaseStorage implements Storage {
       // Only now do reads switch to the file, whose bytes are all in place.
       this.wanted[fileIndex] = true;
       this.cache?.clear();
+      // A read routed to the part file just before the switch may still be running: let it finish
+      // before its slot can be freed and reused.
+      if (released.length > 0) await Promise.allSettled([...this.reads]);
       for (const p of released) await this.partRelease(p);
     });
   }

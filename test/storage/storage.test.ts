@@ -160,7 +160,10 @@ test('group commit: pieces handed over together reach the backend as few coalesc
   const layout = buildLayout(16, [160, 160]);
   const s = new Counting(layout);
   const space = pieceSpace(layout, (i) => content(160, i));
-  await Promise.all(Array.from({ length: 20 }, (_, p) => s.writePiece(p, pieceOf(space, layout, p))));
+  const writes = Array.from({ length: 20 }, (_, p) => s.writePiece(p, pieceOf(space, layout, p)));
+  assert.equal(s.pendingWriteBytes, 320, 'accepted bytes are visible to the engine as back-pressure');
+  await Promise.all(writes);
+  assert.equal(s.pendingWriteBytes, 0);
   assert.equal(calls, 2, 'one write per file');
   assert.deepEqual(Buffer.from(s.fileData(1) ?? []), Buffer.from(space.subarray(160)));
 });
