@@ -1,11 +1,82 @@
-// `shoal download`: placeholder until its issue lands; it says so and fails.
-import { ShoalError } from '../../errors.js';
-import type { Command } from '../command.js';
+// `shoal download`: fetches a torrent's files from the swarm, verifying every piece (BEP 3, 52).
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ShoalError, UsageError } from '../../errors.js';
+import type { CliIO, Command } from '../command.js';
+import { readTorrent } from '../read-torrent.js';
+import { parseOnly, runSwarm } from '../swarm-run.js';
+import { parsePort, parseSize } from '../units.js';
+
+const usage = `usage: shoal download <file.torrent> -o <dir> [options]
+
+Downloads the torrent's files into <dir>, verifying every piece against its hash before it is
+written. Resumes from what is already in <dir>. Exits 0 once every selected file is complete.
+
+options:
+  -o, --output DIR           download folder (required)
+  --peer HOST:PORT           connect to this peer (repeatable)
+  --announce URL             extra tracker (repeatable; the torrent's own trackers are used too)
+  --port N                   listen port (default: any free port)
+  --host ADDR                listen address (default: all interfaces)
+  --bind ADDR                local address for outgoing connections
+  --seed                     keep seeding after completion until interrupted
+  --sequential               download pieces in order (streaming)
+  --only LIST                download only these files, by index as \`shoal info\` lists them (e.g. 0,2,4-6)
+  --max-upload-rate R        upload limit in bytes/s (e.g. 500k, 10M)
+  --max-download-rate R      download limit in bytes/s
+  --recheck                  hash the data on disk even if resume data matches
+  --json-progress            print one JSON line per second instead of a progress bar
+  -h, --help                 show this help
+`;
 
 export const command: Command = {
-  summary: '(not available yet)',
-  usage: 'usage: shoal download (not available yet)',
-  run() {
-    return Promise.reject(new ShoalError('NOT_IMPLEMENTED', 'shoal download is not available in this build'));
+  summary: 'download a torrent (and optionally keep seeding it)',
+  usage,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        peer: { type: 'string', multiple: true },
+        announce: { type: 'string', multiple: true },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        bind: { type: 'string' },
+        seed: { type: 'boolean' },
+        sequential: { type: 'boolean' },
+        only: { type: 'string' },
+        'max-upload-rate': { type: 'string' },
+        'max-download-rate': { type: 'string' },
+        recheck: { type: 'boolean' },
+        'json-progress': { type: 'boolean' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('download takes one torrent file (see shoal download --help)');
+    const source = positionals[0] as string;
+    if (!values.output) throw new UsageError('download needs -o <dir>');
+    if (source.startsWith('magnet:')) {
+      throw new ShoalError('MAGNET_NEEDS_METADATA', 'downloading from a magnet link needs metadata exchange (BEP 9), which this build does not have yet; use the .torrent file');
+    }
+    const metainfo = await readTorrent(source, io.cwd);
+    const visible = metainfo.files.flatMap((f, i) => (f.pad ? [] : [i]));
+    const only = parseOnly(values.only, visible.length)?.map((i) => visible[i] as number);
+    return runSwarm({
+      mode: 'download',
+      metainfo,
+      dir: resolve(io.cwd, values.output),
+      peers: values.peer ?? [],
+      announce: values.announce ?? [],
+      ...(values.host ? { host: values.host } : {}),
+      ...(values.port ? { port: parsePort(values.port) } : {}),
+      ...(values.bind ? { bind: values.bind } : {}),
+      seed: values.seed ?? false,
+      sequential: values.sequential ?? false,
+      ...(only ? { only } : {}),
+      ...(values['max-upload-rate'] ? { maxUploadRate: parseSize(values['max-upload-rate'], '--max-upload-rate') } : {}),
+      ...(values['max-download-rate'] ? { maxDownloadRate: parseSize(values['max-download-rate'], '--max-download-rate') } : {}),
+      jsonProgress: values['json-progress'] ?? false,
+      recheck: values.recheck ?? false,
+    }, io);
   },
 };

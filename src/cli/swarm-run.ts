@@ -1,0 +1,154 @@
+// What `shoal download` and `shoal seed` share: start a client, open the torrent, report progress
+// (a bar on a terminal, JSON lines for scripts), and shut down cleanly on completion or signal.
+import { UsageError } from '../errors.js';
+import type { Metainfo } from '../metainfo/index.js';
+import { Client, openTorrent, TokenBucket, realScheduler, parsePeerAddress, type OpenedTorrent } from '../session/index.js';
+import type { PeerAddress } from '../transport/types.js';
+import type { CliIO } from './command.js';
+import { formatBytes } from './progress.js';
+import { startAnnouncing, type AnnounceHandle } from './announce.js';
+
+export interface SwarmRunOptions {
+  readonly metainfo: Metainfo;
+  readonly dir: string;
+  readonly peers: readonly string[];
+  readonly announce: readonly string[];
+  readonly host?: string;
+  readonly port?: number;
+  readonly bind?: string;
+  readonly seed: boolean;
+  readonly sequential: boolean;
+  readonly only?: readonly number[];
+  readonly maxUploadRate?: number;
+  readonly maxDownloadRate?: number;
+  readonly jsonProgress: boolean;
+  readonly recheck: boolean;
+  /** download: exit once complete unless `seed`; seed: run until a signal. */
+  readonly mode: 'download' | 'seed';
+}
+
+export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
+  const peers: PeerAddress[] = o.peers.map((s) => {
+    const a = parsePeerAddress(s);
+    if (!a) throw new UsageError(`--peer: '${s}' is not HOST:PORT`);
+    return a;
+  });
+  const warn = (e: Error): void => {
+    if (!o.jsonProgress) io.stderr.write(`shoal: warning: ${e.message}\n`);
+    else io.stdout.write(JSON.stringify({ event: 'warning', message: e.message }) + '\n');
+  };
+  const client = await Client.start({
+    ...(o.host ? { host: o.host } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.bind ? { localAddress: o.bind } : o.host && o.host !== '0.0.0.0' && o.host !== '::' ? { localAddress: o.host } : {}),
+  });
+  let opened: OpenedTorrent | undefined;
+  let announcer: AnnounceHandle | undefined;
+  const bar = io.stdout.isTTY && !o.jsonProgress;
+  try {
+    opened = await openTorrent({
+      client,
+      metainfo: o.metainfo,
+      dir: o.dir,
+      peers,
+      recheck: o.recheck,
+      sequential: o.sequential,
+      ...(o.only ? { only: o.only } : {}),
+      ...(o.maxUploadRate ? { uploadLimiter: new TokenBucket(realScheduler, o.maxUploadRate) } : {}),
+      ...(o.maxDownloadRate ? { downloadLimiter: new TokenBucket(realScheduler, o.maxDownloadRate) } : {}),
+      onWarning: warn,
+      signal: io.signal,
+      onCheckProgress: (p) => {
+        if (bar) io.stdout.write(`\rchecking ${p.checked}/${p.total} pieces`);
+      },
+    });
+    const { torrent } = opened;
+    if (bar) io.stdout.write('\r\x1b[K');
+    if (o.jsonProgress) {
+      io.stdout.write(JSON.stringify({ event: 'started', port: client.port, infoHash: hex(torrent.infoHash), from: opened.startedFrom, have: torrent.have.count, pieces: torrent.metainfo.pieceCount }) + '\n');
+    } else {
+      io.stderr.write(`shoal: ${o.mode === 'seed' ? 'seeding' : 'downloading'} ${o.metainfo.name} on port ${client.port} (${torrent.have.count}/${torrent.metainfo.pieceCount} pieces verified${opened.startedFrom === 'resume' ? ', from resume data' : ''})\n`);
+    }
+    const allAnnounce = [...o.metainfo.announce.map((t) => [...t]), ...o.announce.map((u) => [u])];
+    if (allAnnounce.length > 0) {
+      announcer = startAnnouncing({
+        tiers: allAnnounce,
+        infoHash: torrent.infoHash,
+        peerId: client.peerId,
+        port: client.port,
+        stats: () => {
+          const s = torrent.stats();
+          return { uploaded: s.uploaded, downloaded: s.downloaded, left: Math.max(0, s.bytesWanted - s.bytesHave) };
+        },
+        onPeers: (list) => client.addPeers(torrent, list),
+        onWarning: warn,
+      });
+    }
+    const started = Date.now();
+    const report = (final = false): void => {
+      const s = torrent.stats();
+      if (o.jsonProgress) {
+        io.stdout.write(JSON.stringify({
+          event: final ? 'done' : 'progress',
+          progress: s.bytesWanted ? s.bytesHave / s.bytesWanted : 1,
+          have: s.havePieces, pieces: s.pieceCount, downloaded: s.downloaded, uploaded: s.uploaded,
+          downloadRate: Math.round(s.downloadRate), uploadRate: Math.round(s.uploadRate),
+          peers: s.peers, seeds: s.seeds, hashFailures: s.hashFailures, elapsedMs: Date.now() - started,
+        }) + '\n');
+      } else if (bar) {
+        const pct = s.bytesWanted ? (100 * s.bytesHave) / s.bytesWanted : 100;
+        const eta = s.downloadRate > 0 ? Math.round((s.bytesWanted - s.bytesHave) / s.downloadRate) : undefined;
+        const line = `${pct.toFixed(1).padStart(5)}% ${formatBytes(s.bytesHave)}/${formatBytes(s.bytesWanted)}  ↓ ${formatBytes(s.downloadRate)}/s ↑ ${formatBytes(s.uploadRate)}/s  peers ${s.peers}${eta !== undefined && pct < 100 ? `  eta ${eta}s` : ''}`;
+        io.stdout.write(`\r\x1b[K${line.slice(0, (io.stdout.columns ?? 100) - 1)}`);
+        if (final) io.stdout.write('\n');
+      }
+    };
+    const ticker = setInterval(() => report(), 1000);
+    const completed = new Promise<void>((resolve) => {
+      if (torrent.isComplete) resolve();
+      else torrent.once('complete', () => resolve());
+    });
+    const interrupted = new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    try {
+      if (o.mode === 'download') {
+        await Promise.race([completed, interrupted]);
+        if (!io.signal.aborted) {
+          report(true);
+          announcer?.completed();
+          if (!o.seed) return 0;
+          if (!o.jsonProgress) io.stderr.write('shoal: download complete, seeding (Ctrl-C to stop)\n');
+        }
+      }
+      if (!io.signal.aborted) await interrupted;
+      report(true);
+      return o.mode === 'download' && !torrent.isComplete ? 130 : 0;
+    } finally {
+      clearInterval(ticker);
+    }
+  } finally {
+    await announcer?.stop();
+    await opened?.close();
+    await client.close();
+  }
+}
+
+export function parseOnly(text: string | undefined, fileCount: number): number[] | undefined {
+  if (text === undefined) return undefined;
+  const out = new Set<number>();
+  for (const part of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new UsageError(`--only: '${part}' is not an index or a range (e.g. 0,2,4-6)`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b >= fileCount) throw new UsageError(`--only: '${part}' is outside 0-${fileCount - 1}`);
+    for (let i = a; i <= b; i++) out.add(i);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}

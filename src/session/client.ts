@@ -1,0 +1,181 @@
+// The client: one listening socket, one hash pool and one peer id shared by every torrent. It
+// completes handshakes (routing incoming connections by info hash, BEP 3), dials the candidates
+// each torrent's dialer hands out, and owns the torrents' lifecycles.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { ShoalError } from '../errors.js';
+import { HashPool } from '../hashing/index.js';
+import { connectTcp, listenTcp, type TcpListener } from '../transport/tcp.js';
+import type { ByteStream, PeerAddress } from '../transport/types.js';
+import { makePeerId } from '../wire/index.js';
+import { Dialer } from './dialer.js';
+import { PeerConnection } from './peer-connection.js';
+import { every, realScheduler, type Scheduler } from './scheduler.js';
+import type { Torrent } from './torrent.js';
+
+export interface ClientOptions {
+  /** Listen address (default all interfaces) and port (default 0: any free port). */
+  readonly host?: string;
+  readonly port?: number;
+  /** Address outgoing connections are made from (e.g. 127.0.0.2 in tests). */
+  readonly localAddress?: string;
+  readonly peerId?: Uint8Array;
+  readonly pool?: HashPool;
+  readonly scheduler?: Scheduler;
+  readonly maxPeersPerTorrent?: number;
+  readonly maxHalfOpen?: number;
+  /** Give up on a handshake after this long (default 20 s). */
+  readonly handshakeTimeoutMs?: number;
+}
+
+export interface ClientEvents {
+  warning: [error: Error];
+}
+
+interface Entry {
+  readonly torrent: Torrent;
+  readonly dialer: Dialer;
+  readonly stopTimer: () => void;
+}
+
+export class Client extends EventEmitter<ClientEvents> {
+  readonly peerId: Uint8Array;
+  readonly pool: HashPool;
+  private readonly ownsPool: boolean;
+  private readonly sched: Scheduler;
+  private listener: TcpListener | undefined;
+  private readonly torrents = new Map<string, Entry>();
+  private readonly pending = new Set<PeerConnection>();
+  private closed = false;
+
+  private constructor(private readonly opts: ClientOptions) {
+    super();
+    this.peerId = opts.peerId ?? makePeerId((n) => randomBytes(n));
+    this.ownsPool = !opts.pool;
+    this.pool = opts.pool ?? new HashPool();
+    this.sched = opts.scheduler ?? realScheduler;
+  }
+
+  static async start(opts: ClientOptions = {}): Promise<Client> {
+    const c = new Client(opts);
+    c.listener = await listenTcp({ host: opts.host, port: opts.port ?? 0 }, (s) => c.onIncoming(s));
+    return c;
+  }
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  /** Registers a torrent: incoming peers for its info hash are accepted and candidates dialled. */
+  add(torrent: Torrent): Dialer {
+    const key = hex(torrent.infoHash);
+    if (this.torrents.has(key)) throw new ShoalError('TORRENT_EXISTS', `torrent ${key} is already added`);
+    const dialer = new Dialer({ maxPeers: this.opts.maxPeersPerTorrent ?? 50, maxHalfOpen: this.opts.maxHalfOpen ?? 8 });
+    const stopTimer = every(this.sched, 1000, () => this.dialMore(torrent, dialer));
+    this.torrents.set(key, { torrent, dialer, stopTimer });
+    return dialer;
+  }
+
+  /** Adds candidate peers for a torrent and dials at once if there is room. */
+  addPeers(torrent: Torrent, peers: readonly PeerAddress[]): void {
+    const e = this.torrents.get(hex(torrent.infoHash));
+    if (!e) return;
+    const now = this.sched.now();
+    for (const p of peers) e.dialer.add(p, now);
+    this.dialMore(torrent, e.dialer);
+  }
+
+  remove(torrent: Torrent): void {
+    const key = hex(torrent.infoHash);
+    const e = this.torrents.get(key);
+    if (!e) return;
+    e.stopTimer();
+    this.torrents.delete(key);
+  }
+
+  private dialMore(torrent: Torrent, dialer: Dialer): void {
+    if (this.closed) return;
+    const now = this.sched.now();
+    for (const addr of dialer.next(now, torrent.peers.size, (h) => torrent.isBanned(h))) void this.dial(torrent, dialer, addr);
+  }
+
+  private async dial(torrent: Torrent, dialer: Dialer, addr: PeerAddress): Promise<void> {
+    let stream: ByteStream;
+    try {
+      stream = await connectTcp(addr, { timeoutMs: 10_000, ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}) });
+    } catch {
+      dialer.dialed(addr, false, this.sched.now());
+      return;
+    }
+    if (this.closed) {
+      stream.close();
+      return;
+    }
+    const conn = new PeerConnection(stream, true);
+    conn.sendHandshake(torrent.infoHash, this.peerId);
+    const ok = await this.awaitHandshake(conn);
+    if (!ok || !conn.remoteHandshake || !equal(conn.remoteHandshake.infoHash, torrent.infoHash)) {
+      conn.close(new ShoalError('PEER_HANDSHAKE', `${addr.host}:${addr.port}: no valid handshake for this torrent`));
+      dialer.dialed(addr, false, this.sched.now());
+      return;
+    }
+    const added = torrent.addConnection(conn);
+    dialer.dialed(addr, added, this.sched.now());
+    if (added) stream.on('close', (err) => dialer.disconnected(addr, this.sched.now(), !err));
+  }
+
+  private onIncoming(stream: ByteStream): void {
+    if (this.closed) {
+      stream.close();
+      return;
+    }
+    const conn = new PeerConnection(stream, false);
+    void this.awaitHandshake(conn).then((ok) => {
+      const hs = conn.remoteHandshake;
+      if (!ok || !hs) return conn.close();
+      const entry = this.torrents.get(hex(hs.infoHash));
+      if (!entry || entry.torrent.isBanned(stream.remoteAddress)) return conn.close();
+      conn.sendHandshake(entry.torrent.infoHash, this.peerId);
+      entry.torrent.addConnection(conn);
+    });
+  }
+
+  /** Waits for the peer's handshake; false on close or timeout. */
+  private awaitHandshake(conn: PeerConnection): Promise<boolean> {
+    if (conn.remoteHandshake) return Promise.resolve(true);
+    this.pending.add(conn);
+    return new Promise((resolve) => {
+      const cancel = this.sched.setTimer(this.opts.handshakeTimeoutMs ?? 20_000, () => finish(false));
+      const finish = (ok: boolean): void => {
+        cancel();
+        this.pending.delete(conn);
+        conn.attach({});
+        if (!ok) conn.close();
+        resolve(ok);
+      };
+      conn.attach({ handshake: () => finish(true), close: () => finish(false) });
+    });
+  }
+
+  /** Stops listening, closes every torrent's peers and the hash pool (if ours); idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const e of this.torrents.values()) {
+      e.stopTimer();
+      e.torrent.stop();
+    }
+    this.torrents.clear();
+    for (const c of this.pending) c.close();
+    await this.listener?.close();
+    if (this.ownsPool) await this.pool.close();
+  }
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,138 @@
+// One peer connection: a byte stream, the wire decoder, and the handshake (BEP 3, BEP 10 bits,
+// BEP 6 bits). It turns bytes into WireMessages for the torrent and the torrent's sends into
+// bytes; it knows nothing about pieces or policy. Outgoing bytes are batched per turn of the event
+// loop, so a burst of requests or haves costs one write.
+import { ShoalError } from '../errors.js';
+import type { ByteStream } from '../transport/types.js';
+import {
+  commonFeatures,
+  encodeHandshake,
+  makeReserved,
+  WireDecoder,
+  type Handshake,
+  type ReservedFlags,
+  type WireMessage,
+} from '../wire/index.js';
+
+export class PeerError extends ShoalError {}
+
+export interface PeerConnectionEvents {
+  handshake(h: Handshake): void;
+  message(m: WireMessage): void;
+  drain(): void;
+  close(reason: Error | undefined): void;
+}
+
+/** Features shoal offers in its handshake. */
+export const OUR_FEATURES: ReservedFlags = { extensionProtocol: true, fast: true };
+
+export class PeerConnection {
+  private readonly decoder: WireDecoder;
+  private out: Uint8Array[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
+  private handler: Partial<PeerConnectionEvents> = {};
+  /** Messages decoded before a handler was attached (the rest of the handshake's chunk). */
+  private backlog: WireMessage[] = [];
+  remoteHandshake: Handshake | undefined;
+  features: Required<ReservedFlags> = { extensionProtocol: false, fast: false, dht: false, v2: false };
+  closed = false;
+  closeReason: Error | undefined;
+  /** Bytes received and sent, all messages included. */
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(readonly stream: ByteStream, readonly outgoing: boolean, maxMessageLength?: number) {
+    this.decoder = new WireDecoder(maxMessageLength === undefined ? {} : { maxMessageLength });
+    stream.on('data', (chunk) => this.onData(chunk));
+    stream.on('drain', () => this.handler.drain?.());
+    stream.on('close', (err) => this.onClose(err));
+  }
+
+  get address(): string {
+    const h = this.stream.remoteAddress;
+    return h.includes(':') ? `[${h}]:${this.stream.remotePort}` : `${h}:${this.stream.remotePort}`;
+  }
+
+  /** Sets who receives events; messages that arrived before are delivered now. */
+  attach(handler: Partial<PeerConnectionEvents>): void {
+    this.handler = handler;
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const m of backlog) {
+      if (this.closed) return;
+      handler.message?.(m);
+    }
+  }
+
+  sendHandshake(infoHash: Uint8Array, peerId: Uint8Array, features: ReservedFlags = OUR_FEATURES): void {
+    this.send(encodeHandshake({ reserved: makeReserved(features), infoHash, peerId }));
+  }
+
+  /** Queues bytes; they leave in one write at the end of this turn of the event loop. */
+  send(...chunks: Uint8Array[]): void {
+    if (this.closed) return;
+    for (const c of chunks) {
+      this.out.push(c);
+      this.outBytes += c.length;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Bytes waiting here or in the transport: the torrent stops serving uploads above a mark. */
+  get pendingBytes(): number {
+    return this.outBytes + this.stream.bufferedBytes;
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.out.length === 0) return;
+    const chunks = this.out;
+    this.bytesOut += this.outBytes;
+    this.out = [];
+    this.outBytes = 0;
+    this.stream.write(chunks);
+  }
+
+  close(reason?: Error): void {
+    if (this.closed) return;
+    this.flush();
+    this.stream.close(reason);
+    this.onClose(reason);
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.bytesIn += chunk.length;
+    let messages: WireMessage[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (e) {
+      this.close(e instanceof Error ? e : new PeerError('PEER_PROTOCOL', String(e)));
+      return;
+    }
+    for (const m of messages) {
+      if (this.closed) return;
+      if (m.type === 'handshake') {
+        this.remoteHandshake = m;
+        this.features = commonFeatures(makeReserved(OUR_FEATURES), m.reserved);
+        this.handler.handshake?.(m);
+        continue;
+      }
+      if (this.handler.message) this.handler.message(m);
+      else this.backlog.push(m);
+    }
+  }
+
+  private onClose(err: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = err;
+    this.out = [];
+    this.outBytes = 0;
+    this.handler.close?.(err);
+  }
+}

@@ -1,0 +1,52 @@
+// What the torrent knows about one connected peer: the four BEP 3 state bits, what the peer has,
+// its request pipeline (swarm/request-queue), its upload queue, and rates for the choker.
+import { Bitfield, RateEstimator, RequestQueue } from '../swarm/index.js';
+import type { ExtensionHandshake, RequestMessage } from '../wire/index.js';
+import type { PeerConnection } from './peer-connection.js';
+
+export class PeerState {
+  /** BEP 3: every connection starts choked and not interested, on both sides. */
+  amChoking = true;
+  amInterested = false;
+  peerChoking = true;
+  peerInterested = false;
+  /** The peer's pieces. */
+  has: Bitfield;
+  /** The picker has been told about this peer's pieces (bitfield, have-all or a first have). */
+  announced = false;
+  seed = false;
+  /** Any message after the handshake has arrived: a bitfield is no longer allowed. */
+  gotFirstMessage = false;
+  readonly requests: RequestQueue;
+  readonly uploadRate: RateEstimator;
+  /** Requests the peer made of us, in order; served while we do not choke it. */
+  uploads: RequestMessage[] = [];
+  serving = false;
+  /** BEP 6: pieces the peer lets us request while it chokes us. */
+  readonly allowedFast = new Set<number>();
+  ext: ExtensionHandshake | undefined;
+  /** Hash failures of pieces this peer contributed to. */
+  strikes = 0;
+  /** When we last sent anything (keep-alives) and last unchoked it (optimistic rotation). */
+  lastSendAt: number;
+  readonly connectedAt: number;
+  /** Bytes of piece data this peer sent us / we sent it (for stats). */
+  downloaded = 0;
+  uploaded = 0;
+
+  constructor(readonly key: string, readonly conn: PeerConnection, pieceCount: number, now: number) {
+    this.has = new Bitfield(pieceCount);
+    this.requests = new RequestQueue({ now });
+    this.uploadRate = new RateEstimator(now);
+    this.connectedAt = now;
+    this.lastSendAt = now;
+  }
+
+  get fast(): boolean {
+    return this.conn.features.fast;
+  }
+
+  get address(): string {
+    return this.conn.address;
+  }
+}

@@ -1,0 +1,707 @@
+// One torrent's swarm engine: joins the wire protocol (src/wire), the policies (src/swarm: picker,
+// request pipelining, choker), verification (hash pool) and storage for every connected peer.
+//
+// The invariant it exists to keep: a block is held in a piece buffer until the whole piece has
+// been hashed; only verified pieces are written and only written pieces are offered (`have`) or
+// served. Everything that happens to a peer arrives as a WireMessage; everything the engine does
+// is a send, a storage call or a timer on the injected Scheduler, so the same engine runs on
+// sockets and in the simulator.
+import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
+import { ShoalError } from '../errors.js';
+import type { Metainfo } from '../metainfo/index.js';
+import type { HashPool } from '../hashing/index.js';
+import type { Storage } from '../storage/index.js';
+import { Bitfield, Choker, PiecePicker, RateEstimator, xoshiro128ss, type BlockRequest, type ChokerPeer, type Random } from '../swarm/index.js';
+import {
+  checkNegotiated,
+  decodeExtensionHandshake,
+  encodeBitfield,
+  encodeCancel,
+  encodeChoke,
+  encodeExtended,
+  encodeHashReject,
+  encodeExtensionHandshake,
+  encodeHave,
+  encodeHaveAll,
+  encodeHaveNone,
+  encodeInterested,
+  encodeKeepAlive,
+  encodeNotInterested,
+  encodePieceHeader,
+  encodeReject,
+  encodeUnchoke,
+  REQUEST_MESSAGE_LENGTH,
+  validateMessage,
+  writeRequest,
+  type PieceMessage,
+  type RequestMessage,
+  type WireMessage,
+} from '../wire/index.js';
+import type { PeerConnection } from './peer-connection.js';
+import { PeerState } from './peer-state.js';
+import { PieceCache } from './piece-cache.js';
+import { PieceVerifier } from './piece-verifier.js';
+import { every, realScheduler, type Scheduler } from './scheduler.js';
+import { TokenBucket } from './token-bucket.js';
+
+export class TorrentError extends ShoalError {}
+
+export interface TorrentOptions {
+  readonly metainfo: Metainfo;
+  readonly storage: Storage;
+  readonly pool: HashPool;
+  readonly peerId: Uint8Array;
+  /** Pieces already verified (from the resume file or a check). */
+  readonly have?: Uint8Array;
+  readonly scheduler?: Scheduler;
+  readonly random?: Random;
+  /** Our listen port, announced in the extension handshake. */
+  readonly listenPort?: number;
+  /** Regular unchoke slots (default 4; BEP 3). */
+  readonly uploadSlots?: number;
+  /** Memory for pieces being downloaded (default 48 MiB). */
+  readonly maxInflightBytes?: number;
+  readonly sequential?: boolean;
+  /** Per-file priorities 0..7 (0 = skip), indexed like metainfo.files. */
+  readonly filePriorities?: readonly number[];
+  readonly uploadLimiter?: TokenBucket;
+  readonly downloadLimiter?: TokenBucket;
+  /** Called when the set of verified pieces changed (resume data). */
+  readonly onHaveChanged?: (have: Bitfield) => void;
+}
+
+export interface TorrentEvents {
+  verified: [piece: number];
+  'hash-failed': [piece: number, peers: string[]];
+  complete: [];
+  warning: [error: Error];
+  'peer-connected': [address: string];
+  'peer-closed': [address: string, reason: Error | undefined];
+  banned: [address: string, why: string];
+}
+
+export interface TorrentStats {
+  readonly pieceCount: number;
+  readonly havePieces: number;
+  readonly wantedPieces: number;
+  readonly bytesWanted: number;
+  readonly bytesHave: number;
+  readonly downloaded: number;
+  readonly uploaded: number;
+  readonly downloadRate: number;
+  readonly uploadRate: number;
+  readonly peers: number;
+  readonly seeds: number;
+  readonly wasted: number;
+  readonly hashFailures: number;
+}
+
+const BLOCK = 16384;
+const MAX_UPLOAD_QUEUE = 2000;
+const UPLOAD_HIGH_WATER = 1024 * 1024;
+const KEEP_ALIVE_MS = 90_000;
+const MAX_STRIKES = 3;
+const EXT_HANDSHAKE = 0;
+
+export class Torrent extends EventEmitter<TorrentEvents> {
+  readonly metainfo: Metainfo;
+  readonly infoHash: Uint8Array;
+  readonly picker: PiecePicker;
+  /** Verified pieces that are on disk: the only ones we offer and serve. */
+  readonly have: Bitfield;
+  readonly peers = new Map<string, PeerState>();
+  private readonly storage: Storage;
+  private readonly verifier: PieceVerifier;
+  private readonly cache: PieceCache;
+  private readonly sched: Scheduler;
+  private readonly random: Random;
+  private readonly choker: Choker;
+  private readonly buffers = new Map<number, Uint8Array>();
+  /** Blocks of pieces that failed their check, by sender, to pin the liar once a good copy arrives. */
+  private readonly failedBlocks = new Map<number, { from: string; hash: string; begin: number }[]>();
+  private readonly upLimit: TokenBucket;
+  private readonly downLimit: TokenBucket;
+  private readonly downRate: RateEstimator;
+  private readonly upRate: RateEstimator;
+  private readonly bannedIps = new Set<string>();
+  private readonly timers: (() => void)[] = [];
+  private pendingWrites = 0;
+  private stopped = false;
+  private completeFired = false;
+  private wantedPieces = 0;
+  private downloaded = 0;
+  private uploaded = 0;
+  private wasted = 0;
+  private hashFailures = 0;
+  private nextPeerKey = 0;
+
+  constructor(private readonly opts: TorrentOptions) {
+    super();
+    const meta = (this.metainfo = opts.metainfo);
+    this.infoHash = meta.infoHash;
+    this.storage = opts.storage;
+    this.sched = opts.scheduler ?? realScheduler;
+    this.random = opts.random ?? xoshiro128ss(Date.now() >>> 0);
+    this.verifier = new PieceVerifier(meta, opts.pool);
+    const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
+    this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
+    const inflight = opts.maxInflightBytes ?? 48 * 1024 * 1024;
+    this.picker = new PiecePicker({
+      geometry,
+      random: this.random,
+      have: this.have,
+      sequential: opts.sequential ?? false,
+      maxPiecesInProgress: Math.max(2, Math.floor(inflight / meta.pieceLength)),
+    });
+    if (opts.filePriorities) this.applyFilePriorities(opts.filePriorities);
+    for (let p = 0; p < meta.pieceCount; p++) if (this.picker.wants(p)) this.wantedPieces++;
+    this.cache = new PieceCache(32 * 1024 * 1024, (p) => this.storage.readPiece(p));
+    this.choker = new Choker({ slots: opts.uploadSlots ?? 4, random: this.random });
+    this.upLimit = opts.uploadLimiter ?? new TokenBucket(this.sched, 0);
+    this.downLimit = opts.downloadLimiter ?? new TokenBucket(this.sched, 0);
+    const now = this.sched.now();
+    this.downRate = new RateEstimator(now);
+    this.upRate = new RateEstimator(now);
+  }
+
+  /** Starts the timers. Peers are attached with addConnection. */
+  start(): void {
+    this.timers.push(every(this.sched, 1000, () => this.tick()));
+    this.checkComplete();
+  }
+
+  get isComplete(): boolean {
+    return this.picker.isFinished() && this.pendingWrites === 0;
+  }
+
+  get isSeed(): boolean {
+    return this.have.hasAll();
+  }
+
+  stats(): TorrentStats {
+    const now = this.sched.now();
+    let seeds = 0;
+    for (const p of this.peers.values()) if (p.seed || p.has.hasAll()) seeds++;
+    const meta = this.metainfo;
+    let bytesWanted = 0;
+    let bytesHave = 0;
+    for (let p = 0; p < meta.pieceCount; p++) {
+      const size = p === meta.pieceCount - 1 ? meta.spaceLength - p * meta.pieceLength : meta.pieceLength;
+      const wanted = this.picker.priority(p) > 0 || this.have.get(p);
+      if (wanted) bytesWanted += size;
+      if (this.have.get(p)) bytesHave += size;
+    }
+    return {
+      pieceCount: meta.pieceCount,
+      havePieces: this.have.count,
+      wantedPieces: this.wantedPieces,
+      bytesWanted,
+      bytesHave,
+      downloaded: this.downloaded,
+      uploaded: this.uploaded,
+      downloadRate: this.downRate.rate(now),
+      uploadRate: this.upRate.rate(now),
+      peers: this.peers.size,
+      seeds,
+      wasted: this.wasted,
+      hashFailures: this.hashFailures,
+    };
+  }
+
+  isBanned(ip: string): boolean {
+    return this.bannedIps.has(ip);
+  }
+
+  /** Hands over a connection whose handshake (for this torrent) is complete in both directions. */
+  addConnection(conn: PeerConnection): boolean {
+    const hs = conn.remoteHandshake;
+    if (this.stopped || !hs || conn.closed) {
+      conn.close();
+      return false;
+    }
+    if (this.bannedIps.has(conn.stream.remoteAddress)) {
+      conn.close(new TorrentError('PEER_BANNED', 'peer is banned'));
+      return false;
+    }
+    if (equal(hs.peerId, this.opts.peerId)) {
+      conn.close(new TorrentError('PEER_SELF', 'connected to ourselves'));
+      return false;
+    }
+    for (const p of this.peers.values()) {
+      const other = p.conn.remoteHandshake;
+      if (other && equal(other.peerId, hs.peerId)) {
+        conn.close(new TorrentError('PEER_DUPLICATE', 'already connected to this peer id'));
+        return false;
+      }
+    }
+    const key = `${conn.address}#${this.nextPeerKey++}`;
+    const peer = new PeerState(key, conn, this.metainfo.pieceCount, this.sched.now());
+    this.peers.set(key, peer);
+    // Our bitfield must be the first message after the handshake (BEP 3), before anything the
+    // peer's early messages make us say.
+    this.sendGreeting(peer);
+    conn.attach({
+      message: (m) => this.onMessage(peer, m),
+      drain: () => this.serve(peer),
+      close: (reason) => this.onClose(peer, reason),
+    });
+    if (conn.closed) return false;
+    this.emit('peer-connected', conn.address);
+    return true;
+  }
+
+  // ---- greeting -----------------------------------------------------------------------------
+
+  private sendGreeting(peer: PeerState): void {
+    const c = peer.conn;
+    if (c.features.extensionProtocol) {
+      c.send(encodeExtended(EXT_HANDSHAKE, encodeExtensionHandshake({
+        m: {},
+        v: 'shoal 0.1.0',
+        reqq: 1000,
+        ...(this.opts.listenPort ? { p: this.opts.listenPort } : {}),
+      })));
+    }
+    if (peer.fast && this.have.hasAll()) c.send(encodeHaveAll());
+    else if (peer.fast && this.have.isEmpty()) c.send(encodeHaveNone());
+    else if (!this.have.isEmpty()) c.send(encodeBitfield(this.have.toBytes()));
+    peer.lastSendAt = this.sched.now();
+  }
+
+  // ---- incoming messages --------------------------------------------------------------------
+
+  private onMessage(peer: PeerState, m: WireMessage): void {
+    const problem = checkNegotiated(m, peer.conn.features) ?? validateMessage(m, this.picker.geometry);
+    if (problem) return this.drop(peer, problem);
+    const first = !peer.gotFirstMessage && m.type !== 'keep-alive' && m.type !== 'extended';
+    if (m.type !== 'keep-alive' && m.type !== 'extended') peer.gotFirstMessage = true;
+    switch (m.type) {
+      case 'choke':
+        peer.peerChoking = true;
+        // Without the fast extension a choke voids every outstanding request (BEP 3); with it the
+        // peer rejects them one by one (BEP 6).
+        if (!peer.fast) this.releaseRequests(peer);
+        return;
+      case 'unchoke':
+        peer.peerChoking = false;
+        return this.fillRequests(peer);
+      case 'interested':
+        peer.peerInterested = true;
+        return this.rechoke();
+      case 'not-interested':
+        peer.peerInterested = false;
+        return this.rechoke();
+      case 'have':
+        if (!peer.has.get(m.index)) {
+          peer.has.set(m.index);
+          if (!peer.seed) this.picker.peerHave(peer.key, m.index);
+          peer.announced = true;
+          this.updateInterest(peer);
+        }
+        return;
+      case 'bitfield':
+      case 'have-all':
+      case 'have-none':
+        if (!first || peer.announced) return this.drop(peer, new TorrentError('PEER_PROTOCOL', `${m.type} after other messages`));
+        peer.announced = true;
+        if (m.type === 'bitfield') {
+          peer.has = Bitfield.fromBytes(m.bitfield, this.metainfo.pieceCount);
+          this.picker.peerBitfield(peer.key, peer.has);
+          peer.seed = peer.has.hasAll();
+        } else if (m.type === 'have-all') {
+          peer.has.setAll();
+          peer.seed = true;
+          this.picker.peerHaveAll(peer.key);
+        }
+        return this.updateInterest(peer);
+      case 'request':
+        return this.onRequest(peer, m);
+      case 'cancel': {
+        const i = peer.uploads.findIndex((r) => r.index === m.index && r.begin === m.begin && r.length === m.length);
+        if (i >= 0) peer.uploads.splice(i, 1);
+        return;
+      }
+      case 'piece':
+        return this.onPiece(peer, m);
+      case 'reject': {
+        const block = { piece: m.index, begin: m.begin, length: m.length };
+        if (peer.requests.removed(block)) this.picker.requestFailed(peer.key, block);
+        return this.fillRequests(peer);
+      }
+      case 'allowed-fast':
+        peer.allowedFast.add(m.index);
+        if (peer.peerChoking) this.fillRequests(peer);
+        return;
+      case 'extended':
+        if (m.extendedId === EXT_HANDSHAKE) {
+          try {
+            peer.ext = decodeExtensionHandshake(m.payload, { strict: false });
+            if (peer.ext.reqq !== undefined) peer.requests.setReqq(peer.ext.reqq);
+          } catch (e) {
+            this.emit('warning', e instanceof Error ? e : new Error(String(e)));
+          }
+        }
+        return;
+      case 'hash-request':
+        // Serving BEP 52 hashes to magnet-started v2 peers comes with metadata exchange.
+        peer.conn.send(encodeHashReject(m));
+        return;
+      default:
+        // keep-alive, port, suggest, hashes, hash-reject, unknown: nothing to do here.
+        return;
+    }
+  }
+
+  private onClose(peer: PeerState, reason: Error | undefined): void {
+    if (!this.peers.delete(peer.key)) return;
+    this.choker.peerRemoved(peer.key);
+    this.releaseRequests(peer);
+    if (peer.announced) this.picker.peerLost(peer.key, peer.has);
+    peer.uploads = [];
+    this.emit('peer-closed', peer.address, reason);
+    if (!this.stopped) for (const other of this.peers.values()) this.fillRequests(other);
+  }
+
+  private drop(peer: PeerState, why: Error): void {
+    this.emit('warning', new TorrentError('PEER_DROPPED', `${peer.address}: ${why.message}`, { cause: why }));
+    peer.conn.close(why);
+  }
+
+  // ---- downloading --------------------------------------------------------------------------
+
+  private updateInterest(peer: PeerState): void {
+    const want = !this.picker.isFinished() && this.picker.isInteresting(peer.has);
+    if (want !== peer.amInterested) {
+      peer.amInterested = want;
+      this.sendTo(peer, want ? encodeInterested() : encodeNotInterested());
+    }
+    if (want) this.fillRequests(peer);
+  }
+
+  private fillRequests(peer: PeerState): void {
+    if (this.stopped || peer.conn.closed || !peer.amInterested) return;
+    if (peer.peerChoking && peer.allowedFast.size === 0) return;
+    if (this.storage.pendingWriteBytes > 64 * 1024 * 1024) return;
+    const now = this.sched.now();
+    const room = peer.requests.room(now);
+    if (room <= 0) return;
+    const picks = this.picker.pickBlocks(peer.key, peer.has, room,
+      peer.peerChoking ? { fastAllowed: peer.allowedFast } : undefined);
+    if (picks.length === 0) {
+      if (!this.picker.isInteresting(peer.has)) this.updateInterest(peer);
+      return;
+    }
+    const out = new Uint8Array(picks.length * REQUEST_MESSAGE_LENGTH);
+    let off = 0;
+    for (const b of picks) off = writeRequest(out, off, b.piece, b.begin, b.length);
+    peer.requests.sent(picks, now);
+    this.sendTo(peer, out);
+  }
+
+  private releaseRequests(peer: PeerState): void {
+    for (const b of peer.requests.clear()) this.picker.cancelled(peer.key, b);
+    this.picker.peerGone(peer.key);
+  }
+
+  private onPiece(peer: PeerState, m: PieceMessage): void {
+    const now = this.sched.now();
+    const len = m.block.length;
+    const block: BlockRequest = { piece: m.index, begin: m.begin, length: len };
+    peer.requests.received(block, now);
+    peer.downloaded += len;
+    this.downloaded += len;
+    this.downRate.add(len, now);
+    let r;
+    try {
+      r = this.picker.blockReceived(peer.key, block);
+    } catch (e) {
+      return this.drop(peer, e instanceof Error ? e : new Error(String(e)));
+    }
+    for (const other of r.cancel) {
+      const o = this.peers.get(String(other));
+      if (o && o.requests.removed(block)) this.sendTo(o, encodeCancel(block.piece, block.begin, block.length));
+    }
+    if (!r.accepted) {
+      this.wasted += len;
+    } else {
+      let buf = this.buffers.get(m.index);
+      if (!buf) {
+        // Own ArrayBuffer, so the whole piece can be transferred to a hash worker and back.
+        buf = Buffer.allocUnsafeSlow(this.picker.geometry.pieceSize(m.index));
+        this.buffers.set(m.index, buf);
+      }
+      buf.set(m.block, m.begin);
+      if (r.pieceComplete) void this.verifyPiece(m.index);
+    }
+    this.fillRequests(peer);
+  }
+
+  private async verifyPiece(piece: number): Promise<void> {
+    const data = this.buffers.get(piece);
+    if (!data) return;
+    this.buffers.delete(piece);
+    let result;
+    try {
+      result = await this.verifier.verify(piece, data);
+    } catch (e) {
+      if (this.stopped) return;
+      this.emit('warning', e instanceof Error ? e : new Error(String(e)));
+      this.picker.pieceFailed(piece);
+      return;
+    }
+    if (this.stopped) return;
+    if (!result.ok) return this.onHashFailure(piece, result.data);
+    this.pinLiars(piece, result.data);
+    for (const c of this.picker.pieceVerified(piece)) {
+      const o = this.peers.get(String(c.peer));
+      if (o && o.requests.removed(c.block)) this.sendTo(o, encodeCancel(c.block.piece, c.block.begin, c.block.length));
+    }
+    this.cache.put(piece, result.data);
+    this.pendingWrites++;
+    try {
+      await this.storage.writePiece(piece, result.data);
+    } catch (e) {
+      this.pendingWrites--;
+      this.emit('warning', e instanceof Error ? e : new Error(String(e)));
+      if (!this.stopped) this.stop();
+      return;
+    }
+    this.pendingWrites--;
+    this.have.set(piece);
+    this.opts.onHaveChanged?.(this.have);
+    if (this.stopped) return;
+    this.emit('verified', piece);
+    const msg = encodeHave(piece);
+    for (const p of this.peers.values()) {
+      this.sendTo(p, msg);
+      if (p.amInterested && !this.picker.isInteresting(p.has)) this.updateInterest(p);
+    }
+    this.checkComplete();
+    for (const p of this.peers.values()) this.fillRequests(p);
+  }
+
+  private onHashFailure(piece: number, data: Uint8Array): void {
+    this.hashFailures++;
+    const sources = this.picker.blockSources(piece);
+    const senders = this.picker.pieceFailed(piece).map(String);
+    this.wasted += data.length;
+    // Remember who sent what, so the liar can be pinned when a good copy verifies.
+    const record = this.failedBlocks.get(piece) ?? [];
+    sources.forEach((from, i) => {
+      if (from === undefined) return;
+      const begin = i * BLOCK;
+      record.push({ from: String(from), begin, hash: blockHash(data, begin) });
+    });
+    this.failedBlocks.set(piece, record);
+    const addrs: string[] = [];
+    for (const key of senders) {
+      const p = this.peers.get(key);
+      if (!p) continue;
+      addrs.push(p.address);
+      p.strikes++;
+      // A piece that came from one peer alone convicts it; shared pieces accumulate strikes.
+      if (senders.length === 1 || p.strikes >= MAX_STRIKES) this.ban(p, `sent data for piece ${piece} that failed its hash check`);
+    }
+    this.emit('hash-failed', piece, addrs);
+    this.emit('warning', new TorrentError('HASH_FAILED', `piece ${piece} failed its hash check (from ${addrs.join(', ') || 'gone peers'})`));
+    for (const p of this.peers.values()) this.fillRequests(p);
+  }
+
+  private pinLiars(piece: number, good: Uint8Array): void {
+    const record = this.failedBlocks.get(piece);
+    if (!record) return;
+    this.failedBlocks.delete(piece);
+    for (const r of record) {
+      if (blockHash(good, r.begin) === r.hash) continue;
+      const p = this.peers.get(r.from);
+      if (p) this.ban(p, `sent a corrupt block of piece ${piece}`);
+      else this.bannedIps.add(r.from.replace(/:\d+#\d+$/, '').replace(/^\[|\]$/g, ''));
+    }
+  }
+
+  private ban(peer: PeerState, why: string): void {
+    this.bannedIps.add(peer.conn.stream.remoteAddress);
+    this.emit('banned', peer.address, why);
+    peer.conn.close(new TorrentError('PEER_BANNED', why));
+  }
+
+  private checkComplete(): void {
+    if (this.completeFired || !this.isComplete) return;
+    this.completeFired = true;
+    for (const p of this.peers.values()) {
+      if (p.amInterested) {
+        p.amInterested = false;
+        this.sendTo(p, encodeNotInterested());
+      }
+    }
+    void this.storage.sync().then(
+      () => {
+        if (this.stopped) return;
+        this.emit('complete');
+        // Two seeds have nothing to trade.
+        if (this.isSeed) for (const p of this.peers.values()) if (p.seed || p.has.hasAll()) p.conn.close();
+      },
+      (e: unknown) => this.emit('warning', e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+
+  // ---- uploading ----------------------------------------------------------------------------
+
+  private onRequest(peer: PeerState, m: RequestMessage): void {
+    if (peer.amChoking || !this.have.get(m.index)) {
+      // BEP 6: a fast peer is told; others just get nothing (BEP 3).
+      if (peer.fast) this.sendTo(peer, encodeReject(m.index, m.begin, m.length));
+      return;
+    }
+    if (peer.uploads.length >= MAX_UPLOAD_QUEUE) {
+      return this.drop(peer, new TorrentError('PEER_FLOOD', `more than ${MAX_UPLOAD_QUEUE} requests queued`));
+    }
+    peer.uploads.push(m);
+    this.serve(peer);
+  }
+
+  private serve(peer: PeerState): void {
+    if (peer.serving || this.stopped) return;
+    peer.serving = true;
+    void this.serveLoop(peer).finally(() => {
+      peer.serving = false;
+    });
+  }
+
+  private async serveLoop(peer: PeerState): Promise<void> {
+    while (!peer.conn.closed && !peer.amChoking && peer.uploads.length > 0) {
+      if (peer.conn.pendingBytes > UPLOAD_HIGH_WATER) return; // resumed by 'drain'
+      const req = peer.uploads[0] as RequestMessage;
+      if (!this.upLimit.tryTake(req.length)) {
+        this.sched.setTimer(this.upLimit.waitMs(), () => this.serve(peer));
+        return;
+      }
+      peer.uploads.shift();
+      let data: Uint8Array;
+      try {
+        data = await this.cache.get(req.index);
+      } catch (e) {
+        this.emit('warning', e instanceof Error ? e : new Error(String(e)));
+        if (peer.fast) this.sendTo(peer, encodeReject(req.index, req.begin, req.length));
+        continue;
+      }
+      if (peer.conn.closed || peer.amChoking) return;
+      const block = data.subarray(req.begin, req.begin + req.length);
+      peer.conn.send(encodePieceHeader(req.index, req.begin, block.length), block);
+      const now = this.sched.now();
+      peer.lastSendAt = now;
+      peer.uploaded += block.length;
+      this.uploaded += block.length;
+      peer.uploadRate.add(block.length, now);
+      this.upRate.add(block.length, now);
+    }
+  }
+
+  // ---- choking ------------------------------------------------------------------------------
+
+  /** Applies the choker's changes; it runs a full round itself every 10 s and repairs in between. */
+  private rechoke(): void {
+    if (this.stopped) return;
+    const now = this.sched.now();
+    const snapshot: ChokerPeer[] = [];
+    for (const p of this.peers.values()) {
+      snapshot.push({
+        id: p.key,
+        interested: p.peerInterested,
+        amChoking: p.amChoking,
+        downloadRate: p.requests.rate.rate(now),
+        uploadRate: p.uploadRate.rate(now),
+        connectedAt: p.connectedAt,
+        snubbed: p.requests.snubbed,
+        isSeed: p.seed || p.has.hasAll(),
+      });
+    }
+    const d = this.choker.tick(snapshot, now, this.isSeed);
+    for (const key of d.choke) {
+      const p = this.peers.get(String(key));
+      if (p) this.setChoke(p, true);
+    }
+    for (const key of d.unchoke) {
+      const p = this.peers.get(String(key));
+      if (p) this.setChoke(p, false);
+    }
+  }
+
+  private setChoke(peer: PeerState, choke: boolean): void {
+    if (peer.amChoking === choke) return;
+    peer.amChoking = choke;
+    this.sendTo(peer, choke ? encodeChoke() : encodeUnchoke());
+    if (choke) {
+      // BEP 6: requests we will not serve are rejected explicitly; BEP 3 peers infer it from the choke.
+      if (peer.fast) for (const r of peer.uploads) this.sendTo(peer, encodeReject(r.index, r.begin, r.length));
+      peer.uploads = [];
+    } else {
+      this.serve(peer);
+    }
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------------
+
+  private tick(): void {
+    const now = this.sched.now();
+    for (const peer of this.peers.values()) {
+      const t = peer.requests.tick(now);
+      for (const b of t.timedOut) {
+        this.picker.cancelled(peer.key, b);
+        this.sendTo(peer, encodeCancel(b.piece, b.begin, b.length));
+      }
+      if (now - peer.lastSendAt > KEEP_ALIVE_MS) this.sendTo(peer, encodeKeepAlive());
+    }
+    for (const peer of this.peers.values()) this.fillRequests(peer);
+    this.rechoke();
+  }
+
+  private sendTo(peer: PeerState, bytes: Uint8Array): void {
+    peer.lastSendAt = this.sched.now();
+    peer.conn.send(bytes);
+  }
+
+  private applyFilePriorities(priorities: readonly number[]): void {
+    const meta = this.metainfo;
+    const perPiece = new Int8Array(meta.pieceCount).fill(-1);
+    meta.files.forEach((f, i) => {
+      if (f.pad || f.length === 0) return;
+      const prio = priorities[i] ?? 4;
+      const first = Math.floor(f.offset / meta.pieceLength);
+      const last = Math.floor((f.offset + f.length - 1) / meta.pieceLength);
+      for (let p = first; p <= last; p++) perPiece[p] = Math.max(perPiece[p] as number, prio);
+    });
+    const ranges = [];
+    for (let p = 0; p < meta.pieceCount; p++) {
+      const prio = perPiece[p] as number;
+      ranges.push({ firstPiece: p, lastPiece: p, priority: prio < 0 ? 0 : prio });
+    }
+    this.picker.setPriorities(ranges);
+  }
+
+  /** Closes every peer and stops the timers; idempotent. Storage is the owner's to close. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) t();
+    for (const p of [...this.peers.values()]) p.conn.close();
+    this.buffers.clear();
+    this.cache.clear();
+  }
+
+  /** Resolves when every verified piece handed to storage has been written. */
+  async drain(): Promise<void> {
+    await this.storage.flush();
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function blockHash(data: Uint8Array, begin: number): string {
+  return createHash('sha1').update(data.subarray(begin, begin + BLOCK)).digest('hex');
+}
