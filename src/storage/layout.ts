@@ -43,7 +43,7 @@ export interface PieceRange {
 }
 
 /** Largest piece we accept: every piece is held in memory whole at some point. */
-export const MAX_PIECE_LENGTH = 2 ** 30;
+export const STORAGE_MAX_PIECE_LENGTH = 2 ** 30;
 const MAX_PIECES = 2 ** 31 - 1;
 
 function bad(message: string): never {
@@ -69,8 +69,8 @@ export class PieceMap implements StorageLayout {
 
   constructor(layout: StorageLayout) {
     const { pieceLength, pieceCount, files } = layout;
-    if (!isCount(pieceLength) || pieceLength === 0 || pieceLength > MAX_PIECE_LENGTH) {
-      bad(`piece length ${pieceLength} is not an integer in 1..${MAX_PIECE_LENGTH}`);
+    if (!isCount(pieceLength) || pieceLength === 0 || pieceLength > STORAGE_MAX_PIECE_LENGTH) {
+      bad(`piece length ${pieceLength} is not an integer in 1..${STORAGE_MAX_PIECE_LENGTH}`);
     }
     if (!isCount(pieceCount) || pieceCount > MAX_PIECES) bad(`piece count ${pieceCount} is invalid`);
     let space = 0;

@@ -121,3 +121,10 @@ test('binary search scales: 100k files', () => {
   assert.ok(n >= 100_000);
   assert.ok(performance.now() - t < 2000);
 });
+
+test('the metainfo model is a StorageLayout (compile-time check)', () => {
+  type Metainfo = import('../../src/metainfo/index.js').Metainfo;
+  const accepts = (_l: import('../../src/storage/index.js').StorageLayout): void => undefined;
+  const check = (m: Metainfo): void => accepts(m);
+  assert.equal(typeof check, 'function');
+});

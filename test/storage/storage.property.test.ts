@@ -125,3 +125,30 @@ test('FileStorage: the same property on a real folder', async () => {
     { numRuns: 25 },
   );
 });
+
+test('layouts planned by the metainfo layer are accepted and every file byte maps exactly once', async () => {
+  const { planPieceSpace } = await import('../../src/metainfo/index.js');
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 70_000 })), { minLength: 1, maxLength: 6 }),
+      fc.constantFrom('v1' as const, 'v2' as const, 'hybrid' as const),
+      (lengths, version) => {
+        const planned = planPieceSpace(lengths.map((length, i) => ({ path: [`file${i}`], length })), 16384, version);
+        const end = planned.reduce((m, f) => (f.length > 0 ? Math.max(m, f.offset + f.length) : m), 0);
+        const layout: StorageLayout = { pieceLength: 16384, pieceCount: Math.ceil(end / 16384), files: planned };
+        const m = new PieceMap(layout);
+        const covered = new Map<number, number>();
+        for (let p = 0; p < m.pieceCount; p++) {
+          for (const s of m.pieceSpans(p)) covered.set(s.fileIndex, (covered.get(s.fileIndex) ?? 0) + s.length);
+        }
+        planned.forEach((f, i) => assert.equal(covered.get(i) ?? 0, f.pad ? 0 : f.length));
+        if (version !== 'v1') {
+          planned.forEach((f, i) => {
+            if (!f.pad && f.length > 0) assert.equal(m.filePieces(i).first * 16384, f.offset, 'aligned');
+          });
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
