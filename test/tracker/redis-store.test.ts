@@ -112,7 +112,7 @@ function spawnTracker(url: string, extra: string[] = []): Promise<{ child: Child
 async function killTracker(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   return new Promise((resolve) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const t = setTimeout(() => child.kill('SIGKILL'), 20_000); // a loaded machine can be slow to exit
     child.once('exit', (code) => {
       clearTimeout(t);
       resolve(code);
