@@ -30,42 +30,46 @@ export interface SafePath {
 }
 
 const utf8 = new TextEncoder();
-const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
+const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i;
 // eslint-disable-next-line no-control-regex
 const ILLEGAL_CHARS = /[\x01-\x1f\x7f<>:"|?*]/g;
+// eslint-disable-next-line no-control-regex
+const NEEDS_WORK = /[\x01-\x1f\x7f<>:"|?*]|[. ]$/;
 
 function utf8Length(s: string): number {
-  return utf8.encode(s).length;
+  // Up to 85 UTF-16 units cannot exceed 255 UTF-8 bytes: skip the encoding for most names.
+  return s.length <= 85 ? s.length : utf8.encode(s).length;
+}
+
+function tooLong(s: string): boolean {
+  return s.length > MAX_COMPONENT_BYTES || utf8Length(s) > MAX_COMPONENT_BYTES;
 }
 
 /** Throws unless `component` is one safe path component; `field` names it in the error. */
 export function checkComponent(component: string, field: string): void {
-  if (component.length === 0) throw new MetainfoError('METAINFO_BAD_PATH', 'empty path component', field);
-  if (component === '.' || component === '..') {
-    throw new MetainfoError('METAINFO_PATH_TRAVERSAL', `path component "${component}" is not allowed`, field);
-  }
-  if (component.includes('\0')) throw new MetainfoError('METAINFO_BAD_PATH', 'NUL byte in a path component', field);
-  if (/[/\\]/.test(component)) {
+  const problem = componentProblem(component);
+  if (problem) throw new MetainfoError(problem[0], problem[1], field);
+}
+
+function componentProblem(component: string): [MetainfoError['code'], string] | undefined {
+  if (component.length === 0) return ['METAINFO_BAD_PATH', 'empty path component'];
+  if (component === '.' || component === '..') return ['METAINFO_PATH_TRAVERSAL', `path component "${component}" is not allowed`];
+  if (component.includes('\0')) return ['METAINFO_BAD_PATH', 'NUL byte in a path component'];
+  if (component.includes('/') || component.includes('\\')) {
     const traversal = /^[/\\]/.test(component) || component.split(/[/\\]/).some((p) => p === '..' || p === '.');
-    throw new MetainfoError(
-      traversal ? 'METAINFO_PATH_TRAVERSAL' : 'METAINFO_BAD_PATH',
-      `path separator inside the component "${printable(component)}"`,
-      field,
-    );
+    return [traversal ? 'METAINFO_PATH_TRAVERSAL' : 'METAINFO_BAD_PATH', `path separator inside the component "${printable(component)}"`];
   }
-  if (utf8Length(component) > MAX_COMPONENT_BYTES) {
-    throw new MetainfoError('METAINFO_PATH_TOO_LONG', `path component longer than ${MAX_COMPONENT_BYTES} bytes`, field);
-  }
+  if (tooLong(component)) return ['METAINFO_PATH_TOO_LONG', `path component longer than ${MAX_COMPONENT_BYTES} bytes`];
+  return undefined;
 }
 
 /** Maps one (already checked) component to a name every common file system accepts. */
 export function sanitizeComponent(component: string): string {
+  if (!NEEDS_WORK.test(component) && !RESERVED.test(component)) return component;
   let s = component.replace(ILLEGAL_CHARS, '_');
   const m = /[. ]+$/.exec(s);
   if (m) s = s.slice(0, m.index) + '_'.repeat(m[0].length);
-  const dot = s.indexOf('.');
-  const base = dot < 0 ? s : s.slice(0, dot);
-  if (RESERVED.test(base)) s = '_' + s;
+  if (RESERVED.test(s)) s = '_' + s;
   return s;
 }
 
@@ -78,15 +82,17 @@ export function safePath(components: readonly string[], field: string): SafePath
   if (components.length > MAX_PATH_DEPTH) {
     throw new MetainfoError('METAINFO_PATH_TOO_LONG', `path deeper than ${MAX_PATH_DEPTH} components`, field);
   }
-  const path: string[] = [];
-  components.forEach((c, i) => {
-    checkComponent(c, `${field}[${i}]`);
+  const path: string[] = new Array<string>(components.length);
+  for (let i = 0; i < components.length; i++) {
+    const c = components[i] as string;
+    const problem = componentProblem(c);
+    if (problem) throw new MetainfoError(problem[0], problem[1], `${field}[${i}]`);
     const safe = sanitizeComponent(c);
-    if (utf8Length(safe) > MAX_COMPONENT_BYTES) {
+    if (safe !== c && tooLong(safe)) {
       throw new MetainfoError('METAINFO_PATH_TOO_LONG', `path component longer than ${MAX_COMPONENT_BYTES} bytes`, `${field}[${i}]`);
     }
-    path.push(safe);
-  });
+    path[i] = safe;
+  }
   return { rawPath: [...components], path };
 }
 
