@@ -1,6 +1,7 @@
 // Proves the interop harness itself: its helpers, libtorrent as creator/parser, and real
 // transfers between libtorrent, Transmission and aria2 on loopback, checked by SHA-256.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { freePort, freeTcpUdpPort, makeRandomFile, requireLibtorrent, requireToo
 
 const MiB = 1 << 20;
 
-test('tools: deterministic data, hashing, ports and bounded waits', async (t) => {
+test('tools: deterministic data, hashing, ports and bounded waits', { timeout: 10_000 }, async (t) => {
   const dir = await tmpDir(t);
   await makeRandomFile(join(dir, 'a'), 3 * MiB + 17, 'seed-1');
   await makeRandomFile(join(dir, 'b'), 3 * MiB + 17, 'seed-1');
@@ -30,7 +31,25 @@ test('tools: deterministic data, hashing, ports and bounded waits', async (t) =>
   await assert.rejects(waitFor(() => false, { timeoutMs: 100, intervalMs: 20, what: 'never' }), /timed out after 100 ms waiting for never/);
 });
 
-test('process: output is captured and the whole process group is killed', async (t) => {
+test('requireTool: skips locally, fails under CI', { timeout: 10_000 }, async () => {
+  const skipped: string[] = [];
+  const fake = { skip: (m?: string) => skipped.push(m ?? '') } as unknown as TestContext;
+  const saved = process.env.CI;
+  try {
+    process.env.CI = 'true';
+    await assert.rejects(requireTool('no-such-tool-shoal', fake), /missing under CI: 'no-such-tool-shoal' is not installed/);
+    assert.equal(await requireTool('sh', fake), true);
+    delete process.env.CI;
+    assert.equal(await requireTool('no-such-tool-shoal', fake), false);
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0] ?? '', /no-such-tool-shoal/);
+  } finally {
+    if (saved === undefined) delete process.env.CI;
+    else process.env.CI = saved;
+  }
+});
+
+test('process: output is captured and the whole process group is killed', { timeout: 15_000 }, async (t) => {
   // The shell forks a grandchild; stopping the group must take it down too.
   const p = spawnProcess(t, 'sh', ['-c', 'echo hello; echo oops >&2; sleep 60 & echo "child $!"; wait']);
   const m = await p.waitForLine(/^child (\d+)$/, 5000);
@@ -54,7 +73,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test('libtorrent creates v1, v2 and hybrid torrents and info reports them', async (t) => {
+test('libtorrent creates v1, v2 and hybrid torrents and info reports them', { timeout: 30_000 }, async (t) => {
   if (!(await requireLibtorrent(t))) return;
   const dir = await tmpDir(t);
   const src = join(dir, 'tree');
@@ -85,7 +104,7 @@ test('libtorrent creates v1, v2 and hybrid torrents and info reports them', asyn
   assert.equal(hexes.size, 3);
 });
 
-test('opentracker answers only for whitelisted hashes', async (t) => {
+test('opentracker answers only for whitelisted hashes', { timeout: 30_000 }, async (t) => {
   if (!(await requireTool('opentracker', t))) return;
   const listed = 'aa'.repeat(20);
   const other = 'bb'.repeat(20);

@@ -79,7 +79,7 @@ const SOURCES = [
   ['folder', TREE],
 ] as const;
 
-test('torrents from mktorrent parse in shoal as libtorrent reads them', async (t) => {
+test('torrents from mktorrent parse in shoal as libtorrent reads them', { timeout: 30_000 }, async (t) => {
   if (!(await needAll(t, ['mktorrent']))) return;
   for (const [what, src] of SOURCES) {
     const out = join(torrents, `mktorrent-${what}.torrent`);
@@ -91,7 +91,7 @@ test('torrents from mktorrent parse in shoal as libtorrent reads them', async (t
   }
 });
 
-test('torrents from transmission-create parse in shoal as libtorrent reads them', async (t) => {
+test('torrents from transmission-create parse in shoal as libtorrent reads them', { timeout: 30_000 }, async (t) => {
   if (!(await needAll(t, ['transmission-create']))) return;
   for (const [what, src] of SOURCES) {
     const out = join(torrents, `transmission-${what}.torrent`);
@@ -103,7 +103,7 @@ test('torrents from transmission-create parse in shoal as libtorrent reads them'
 });
 
 for (const format of FORMATS) {
-  test(`${format} torrents from libtorrent parse in shoal as libtorrent reads them`, async (t) => {
+  test(`${format} torrents from libtorrent parse in shoal as libtorrent reads them`, { timeout: 30_000 }, async (t) => {
     if (!(await needAll(t, []))) return;
     for (const [what, src] of SOURCES) {
       for (const pieceLength of [16384, 65536]) {
@@ -120,7 +120,7 @@ for (const format of FORMATS) {
 }
 
 for (const format of FORMATS) {
-  test(`${format} torrents from shoal's createTorrent load in libtorrent and check complete`, async (t) => {
+  test(`${format} torrents from shoal's createTorrent load in libtorrent and check complete`, { timeout: 30_000 }, async (t) => {
     if (!(await needAll(t, []))) return;
     for (const [what, src] of SOURCES) {
       const announce = [['http://127.0.0.1:6969/announce'], ['udp://127.0.0.1:6969/announce']];
@@ -137,7 +137,7 @@ for (const format of FORMATS) {
   });
 }
 
-test('libtorrent finds missing pieces in data that differs from a shoal torrent', async (t) => {
+test('libtorrent finds missing pieces in data that differs from a shoal torrent', { timeout: 30_000 }, async (t) => {
   if (!(await needAll(t, []))) return;
   // A control for the check above: libtorrent's check must be able to say "incomplete".
   const { torrent, metainfo } = await createTorrent({ path: SINGLE, format: 'hybrid', pieceLength: 16384, threads: 2 });

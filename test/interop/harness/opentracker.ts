@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnProcess } from './process.js';
+import { asProcessFailure, spawnProcess } from './process.js';
 import type { ManagedProcess } from './process.js';
-import { freeTcpPort, freeUdpPort, tmpDir, waitFor } from './tools.js';
+import { freeTcpPort, freeUdpPort, GiveUp, tmpDir, waitFor } from './tools.js';
 import type { CleanupScope } from './tools.js';
 
 export interface OpentrackerOptions {
@@ -65,7 +65,7 @@ async function accepts(httpPort: number, hex: string): Promise<boolean> {
 export const opentracker = {
   async start(scope: CleanupScope, o: OpentrackerOptions): Promise<Opentracker> {
     const dir = await tmpDir(scope, 'shoal-opentracker-');
-    // opentracker drops root privileges before it reads the list: it must be world-readable.
+    // As root, opentracker drops to "nobody" before it reads the list: it must be world-readable.
     await chmod(dir, 0o755);
     const whitelistFile = join(dir, 'whitelist');
     const conf = join(dir, 'opentracker.conf');
@@ -78,16 +78,18 @@ export const opentracker = {
     const udpPort = o.udpPort ?? (await freeUdpPort());
     const p = spawnProcess(scope, 'opentracker', ['-f', conf, '-i', '127.0.0.1', '-p', String(httpPort), '-P', String(udpPort)], {
       name: 'opentracker',
+      // Dropping privileges clears a parent-death signal, so a watchdog process guards it.
+      dieWithParent: 'watchdog',
     });
     // The list is loaded by a worker thread after the sockets are up: wait until it is in.
     await waitFor(
       async () => {
-        if (p.exitStatusNow !== undefined) throw p.failure('exited during start-up');
+        if (p.exitStatusNow !== undefined) throw new GiveUp(p.failure('exited during start-up'));
         return accepts(httpPort, marker(0));
       },
       { timeoutMs: 10_000, intervalMs: 50, what: `opentracker on 127.0.0.1:${httpPort} to load its whitelist` },
     ).catch((e: unknown) => {
-      throw p.failure(e instanceof Error ? e.message : String(e));
+      throw asProcessFailure(p, e);
     });
     return {
       httpUrl: `http://127.0.0.1:${httpPort}/announce`,

@@ -3,6 +3,8 @@
 // and, as a last resort, when this Node process exits. Output is kept in a bounded ring of
 // recent lines so failures can show what the client said without unbounded memory.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CleanupScope } from './tools.js';
@@ -14,9 +16,38 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const killAll = (): void => {
     for (const pid of live) killGroup(pid, 'SIGKILL');
-  });
+  };
+  process.on('exit', killAll);
+  // Children live in their own process groups, so a Ctrl-C or the runner's SIGTERM does not
+  // reach them: kill them, then let the signal do what it would have done.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = (): void => {
+      killAll();
+      if (process.listenerCount(sig) === 1) {
+        process.removeListener(sig, onSignal);
+        process.kill(process.pid, sig);
+      }
+    };
+    process.on(sig, onSignal);
+  }
+}
+
+/**
+ * util-linux setpriv sets a parent-death signal and then execs the command (same pid), so a
+ * child dies even if this Node process is killed with SIGKILL and no hook can run.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+const haveSetpriv = process.platform === 'linux' && existsSync(SETPRIV);
+const WATCHDOG = fileURLToPath(new URL('../py/watchdog.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const havePython = existsSync(PYTHON);
+
+function wrapped(command: string, args: readonly string[], how: SpawnOptions['dieWithParent']): [string, string[]] {
+  if (how === 'watchdog' && havePython) return [PYTHON, [WATCHDOG, command, ...args]];
+  if (how !== false && haveSetpriv) return [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]];
+  return [command, [...args]];
 }
 
 /** Signals the whole process group of `pid`; falls back to the pid alone. Never throws. */
@@ -43,6 +74,13 @@ export interface SpawnOptions {
   maxLineLength?: number;
   /** Grace period between SIGTERM and SIGKILL on stop (default 2000 ms). */
   killGraceMs?: number;
+  /**
+   * How the child is made to die if this Node process is killed without running any hook:
+   * 'setpriv' (default) sets a parent-death signal and execs the command (same pid);
+   * 'watchdog' runs it under py/watchdog.py, for programs that change user id (which clears
+   * the parent-death signal; `pid` is then the watchdog's, and it passes signals on); false: none.
+   */
+  dieWithParent?: 'setpriv' | 'watchdog' | false;
 }
 
 export interface Line {
@@ -56,6 +94,15 @@ export interface ExitStatus {
 }
 
 type LineListener = (line: Line) => void;
+
+/** An error about a managed process; its message ends with the process's recent output. */
+export class ProcessFailure extends Error {}
+
+/** Wraps `e` as a failure of `p` unless it already is one (so the output is shown once). */
+export function asProcessFailure(p: ManagedProcess, e: unknown): Error {
+  if (e instanceof ProcessFailure) return e;
+  return p.failure(e instanceof Error ? e.message : String(e));
+}
 
 /** A spawned child process with captured output. */
 export class ManagedProcess {
@@ -77,7 +124,8 @@ export class ManagedProcess {
     this.maxLineLength = opts.maxLineLength ?? 4000;
     this.killGraceMs = opts.killGraceMs ?? 2000;
     installExitHook();
-    this.child = spawn(command, args, {
+    const [cmd, argv] = wrapped(command, args, opts.dieWithParent ?? 'setpriv');
+    this.child = spawn(cmd, argv, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -221,9 +269,9 @@ export class ManagedProcess {
   }
 
   /** An Error naming this process, with the tail of its output. */
-  failure(message: string): Error {
+  failure(message: string): ProcessFailure {
     const spawnErr = this.spawnError ? ` [spawn error: ${this.spawnError.message}]` : '';
-    return new Error(`${this.name} (pid ${this.pid}) ${message}${spawnErr}\n--- last output ---\n${this.tail()}`);
+    return new ProcessFailure(`${this.name} (pid ${this.pid}) ${message}${spawnErr}\n--- last output ---\n${this.tail()}`);
   }
 
   /** SIGTERM to the process group, SIGKILL after the grace period. Idempotent. */

@@ -155,6 +155,13 @@ export async function makeRandomFile(path: string, size: number, seed: string | 
   }
 }
 
+/** Throw from a waitFor condition to stop waiting at once; waitFor rethrows `reason`. */
+export class GiveUp extends Error {
+  constructor(readonly reason: Error) {
+    super(reason.message, { cause: reason });
+  }
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
@@ -166,6 +173,7 @@ export interface WaitOptions {
 /**
  * Polls `cond` until it returns something other than undefined/false/null and returns that.
  * Always bounded: throws after `timeoutMs`, naming `what` and the last error `cond` threw.
+ * Errors from `cond` are retried (a port not open yet), except GiveUp.
  */
 export async function waitFor<T>(
   cond: () => T | undefined | null | false | Promise<T | undefined | null | false>,
@@ -180,6 +188,7 @@ export async function waitFor<T>(
       const v = await cond();
       if (v !== undefined && v !== null && v !== false) return v;
     } catch (e) {
+      if (e instanceof GiveUp) throw e.reason;
       lastError = e;
     }
     const left = deadline - performance.now();

@@ -4,9 +4,9 @@
 // Transmission 3.00 reads BitTorrent v1 torrents only (it rejects v2 and hybrid files).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { spawnProcess } from './process.js';
+import { asProcessFailure, spawnProcess } from './process.js';
 import type { ManagedProcess } from './process.js';
-import { freeTcpPort, tmpDir, waitFor } from './tools.js';
+import { freeTcpPort, GiveUp, tmpDir, waitFor } from './tools.js';
 import type { CleanupScope } from './tools.js';
 
 /** Transmission's torrent status codes (libtransmission tr_torrent_activity). */
@@ -84,14 +84,14 @@ export class TransmissionDaemon {
   async waitSeeding(id: number, timeoutMs = 30_000): Promise<TransmissionTorrent> {
     return waitFor(
       async () => {
-        if (this.process.exitStatusNow !== undefined) throw this.process.failure('exited');
+        if (this.process.exitStatusNow !== undefined) throw new GiveUp(this.process.failure('exited'));
         const t = await this.torrent(id);
         if (t.error !== 0) throw new Error(`transmission torrent error: ${t.errorString}`);
         return t.status === TR_STATUS.seed && t.percentDone === 1 && t.haveValid === t.sizeWhenDone ? t : undefined;
       },
       { timeoutMs, intervalMs: 100, what: `transmission to verify torrent ${id} and seed` },
     ).catch((e: unknown) => {
-      throw this.process.failure(e instanceof Error ? e.message : String(e));
+      throw asProcessFailure(this.process, e);
     });
   }
 
@@ -152,13 +152,13 @@ export const transmission = {
     const d = new TransmissionDaemon(p, `http://127.0.0.1:${rpcPort}/transmission/rpc`, peerPort);
     await waitFor(
       async () => {
-        if (p.exitStatusNow !== undefined) throw p.failure('exited during start-up');
+        if (p.exitStatusNow !== undefined) throw new GiveUp(p.failure('exited during start-up'));
         await d.rpc('session-get');
         return true;
       },
       { timeoutMs: 15_000, intervalMs: 100, what: 'transmission RPC' },
     ).catch((e: unknown) => {
-      throw p.failure(e instanceof Error ? e.message : String(e));
+      throw asProcessFailure(p, e);
     });
     return d;
   },

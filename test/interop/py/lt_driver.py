@@ -268,11 +268,14 @@ def run_peer(args, mode):
     ready["pid"] = os.getpid()
     emit(ready)
 
+    parent = os.getppid()
     last_dial = 0.0
     last_progress = 0.0
     last_announce = time.monotonic()
     while True:
         now = time.monotonic()
+        if os.getppid() != parent:
+            return 4  # the harness is gone: never outlive it
         st = h.status()
         complete = st.has_metadata and st.is_seeding
         if mode == "download" and complete:
