@@ -49,9 +49,10 @@ after(() => rm(base, { recursive: true, force: true }));
 
 const hex = (b: Uint8Array | undefined): string | null => (b === undefined ? null : Buffer.from(b).toString('hex'));
 
-/** The real (non-padding) files as "path/with/name" → length, in the torrent's order. */
-const shoalFiles = (m: Metainfo): [string, number][] => m.files.filter((f) => !f.pad).map((f) => [f.rawPath.join('/'), f.length]);
-const ltFiles = (i: LtTorrentInfo): [string, number][] => i.files.filter((f) => !f.padFile).map((f) => [f.path, f.size]);
+/** The real (non-padding) files as [path with name, length, offset in the piece space], in the torrent's order. */
+const shoalFiles = (m: Metainfo): [string, number, number][] =>
+  m.files.filter((f) => !f.pad).map((f) => [f.rawPath.join('/'), f.length, f.offset]);
+const ltFiles = (i: LtTorrentInfo): [string, number, number][] => i.files.filter((f) => !f.padFile).map((f) => [f.path, f.size, f.offset]);
 
 /** Asserts that shoal's parse of `file` agrees with libtorrent's reading of it. */
 async function assertSameAsLibtorrent(file: string): Promise<{ m: Metainfo; lt: LtTorrentInfo }> {
@@ -62,7 +63,7 @@ async function assertSameAsLibtorrent(file: string): Promise<{ m: Metainfo; lt: 
   assert.equal(m.name, lt.name, 'name');
   assert.equal(m.pieceLength, lt.pieceLength, 'piece length');
   assert.equal(m.pieceCount, lt.numPieces, 'piece count');
-  assert.deepEqual(shoalFiles(m), ltFiles(lt), 'files (without padding)');
+  assert.deepEqual(shoalFiles(m), ltFiles(lt), 'files (without padding): path, length, offset');
   assert.equal(m.length, ltFiles(lt).reduce((n, [, size]) => n + size, 0), 'total length');
   return { m, lt };
 }

@@ -29,6 +29,8 @@ export interface LtFile {
   /** Path as libtorrent shows it, '/'-separated, starting with the torrent name for multi-file torrents. */
   path: string;
   size: number;
+  /** Where the file starts in the piece space (v2 files start on piece boundaries). */
+  offset: number;
   padFile: boolean;
 }
 

@@ -99,6 +99,7 @@ def torrent_summary(ti):
         files.append({
             "path": path,
             "size": fs.file_size(i),
+            "offset": fs.file_offset(i),
             "padFile": bool(fs.file_flags(i) & lt.file_storage.flag_pad_file),
         })
     v1, v2 = hashes_of(ti.info_hashes())
