@@ -3,7 +3,7 @@ export * from './scheduler.js';
 export * from './token-bucket.js';
 export * from './peer-connection.js';
 export * from './peer-state.js';
-export * from './piece-verifier.js';
+export * from './piece-checker.js';
 export * from './piece-cache.js';
 export * from './torrent.js';
 export * from './dialer.js';

@@ -5,7 +5,7 @@ import type { Metainfo } from '../metainfo/index.js';
 import { FileStorage, resumePath, restoreOrCheck, saveResume, type CheckProgress } from '../storage/index.js';
 import type { PeerAddress } from '../transport/types.js';
 import type { Client } from './client.js';
-import { PieceVerifier } from './piece-verifier.js';
+import { PieceChecker } from './piece-checker.js';
 import { Torrent } from './torrent.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -46,7 +46,7 @@ export async function openTorrent(opts: OpenTorrentOptions): Promise<OpenedTorre
     ...(wanted ? { wanted } : {}),
     ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
   });
-  const verifier = new PieceVerifier(meta, client.pool);
+  const verifier = new PieceChecker(meta, client.pool);
   const path = resumePath(opts.dir, meta.infoHash);
   const restored = await restoreOrCheck({
     storage,

@@ -41,7 +41,7 @@ import {
 import type { PeerConnection } from './peer-connection.js';
 import { PeerState } from './peer-state.js';
 import { PieceCache } from './piece-cache.js';
-import { PieceVerifier } from './piece-verifier.js';
+import { PieceChecker } from './piece-checker.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -112,7 +112,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly have: Bitfield;
   readonly peers = new Map<string, PeerState>();
   private readonly storage: Storage;
-  private readonly verifier: PieceVerifier;
+  private readonly verifier: PieceChecker;
   private readonly cache: PieceCache;
   private readonly sched: Scheduler;
   private readonly random: Random;
@@ -143,7 +143,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.storage = opts.storage;
     this.sched = opts.scheduler ?? realScheduler;
     this.random = opts.random ?? xoshiro128ss(Date.now() >>> 0);
-    this.verifier = new PieceVerifier(meta, opts.pool);
+    this.verifier = new PieceChecker(meta, opts.pool);
     const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
     this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
     const inflight = opts.maxInflightBytes ?? 48 * 1024 * 1024;

@@ -15,7 +15,7 @@ export interface VerifiedPiece {
   readonly data: Uint8Array;
 }
 
-export class PieceVerifier {
+export class PieceChecker {
   /** For v2: the file each piece belongs to (undefined for gaps / pad-only pieces). */
   private readonly v2Files: (TorrentFile | undefined)[] | undefined;
 
