@@ -156,6 +156,13 @@ test('hybrid torrent: the v1 view with its padding, the v2 roots attached, both 
   assert.deepEqual(parseMetainfo(torrentBytes(single)).files.map((f) => f.path), [['a']]);
 });
 
+test('hybrid with one file in a folder: v1 lists it under the name, the v2 tree is single-file (libtorrent writes these)', () => {
+  const info = { name: 'folder', 'piece length': PL, files: [{ length: 5, path: ['f.bin'] }], pieces: fakePieces(1), 'meta version': 2, 'file tree': new Map([['f.bin', fileEntry(5, root(1))]]) };
+  const m = parseMetainfo(torrentBytes(info));
+  assert.deepEqual(m.files.map((f) => f.path), [['folder', 'f.bin']]);
+  assert.equal(m.multiFile, true);
+});
+
 test('hybrid torrents whose views differ are rejected', () => {
   const bad = (files: BEncodable[], tree: BEncodable, pieces: number) => () => parseMetainfo(torrentBytes(hybridInfo(files, tree, pieces)));
   throwsCode(bad([{ length: 5, path: ['a'] }, { length: 3, path: ['b'] }], hTree(), 1), 'METAINFO_HYBRID_MISMATCH'); // no padding
