@@ -227,8 +227,9 @@ function interpret(infoDict: BDict, infoBytes: Uint8Array, top: BDict | undefine
   if (tree) pieceLayers = top ? checkPieceLayers(top.get('piece layers'), tree.files, pieceLength) : undefined;
   checkUniquePaths(files, version === 'v2' ? 'info.file tree' : 'info.files');
 
-  const infoHashV1 = version !== 'v2' ? createHash('sha1').update(infoBytes).digest() : undefined;
-  const infoHashV2 = version !== 'v1' ? createHash('sha256').update(infoBytes).digest() : undefined;
+  // Plain Uint8Arrays (not Buffers), like every other byte field of the result.
+  const infoHashV1 = version !== 'v2' ? new Uint8Array(createHash('sha1').update(infoBytes).digest()) : undefined;
+  const infoHashV2 = version !== 'v1' ? new Uint8Array(createHash('sha256').update(infoBytes).digest()) : undefined;
   let spaceLength = 0;
   let length = 0;
   for (const f of files) {
