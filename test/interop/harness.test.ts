@@ -142,6 +142,28 @@ test('libtorrent seeder → libtorrent leecher through a whitelisted opentracker
   assert.equal(await sha256File(join(outDir, 'payload.bin')), await sha256File(join(seedDir, 'payload.bin')));
 });
 
+test('libtorrent leecher starts from a magnet link and dials the seeder itself', { timeout: 60_000 }, async (t) => {
+  if (!(await requireLibtorrent(t))) return;
+  const dir = await tmpDir(t);
+  const seedDir = join(dir, 'seed');
+  const outDir = join(dir, 'out');
+  await mkdir(join(seedDir, 'pack'), { recursive: true });
+  await makeRandomFile(join(seedDir, 'pack', 'x.bin'), MiB + 5, 'magnet-x');
+  await makeRandomFile(join(seedDir, 'pack', 'y.bin'), 200_000, 'magnet-y');
+  const torrent = join(dir, 'pack.torrent');
+  const made = await libtorrent.create(join(seedDir, 'pack'), torrent, { format: 'hybrid', pieceLength: 32768 });
+  const magnet = `magnet:?xt=urn:btih:${made.infoHashV1 ?? ''}&xt=urn:btmh:1220${made.infoHashV2 ?? ''}&dn=pack`;
+
+  const seeder = await libtorrent.seed(t, torrent, seedDir);
+  const leecher = await libtorrent.download(t, magnet, outDir, { peers: [seeder.address], timeoutS: 40 });
+  assert.equal(leecher.ready.hasMetadata, false);
+  await leecher.waitEvent('metadata_received', 20_000);
+  await leecher.finished(40_000);
+  for (const f of ['x.bin', 'y.bin']) {
+    assert.equal(await sha256File(join(outDir, 'pack', f)), await sha256File(join(seedDir, 'pack', f)), f);
+  }
+});
+
 test('Transmission seeder → libtorrent leecher (libtorrent dials Transmission)', { timeout: 60_000 }, async (t) => {
   if (!(await requireLibtorrent(t)) || !(await requireTool('transmission-daemon', t))) return;
   const dir = await tmpDir(t);

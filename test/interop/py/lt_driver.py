@@ -230,8 +230,8 @@ def status_line(st, event):
     }
 
 
-def report_alerts(ses, args):
-    for a in ses.pop_alerts():
+def report_alerts(ses, args, alerts=None):
+    for a in ses.pop_alerts() if alerts is None else alerts:
         if isinstance(a, lt.tracker_reply_alert):
             emit({"event": "tracker_reply", "numPeers": a.num_peers, "url": a.tracker_url()})
         elif isinstance(a, lt.tracker_error_alert):
@@ -244,6 +244,22 @@ def report_alerts(ses, args):
             emit({"event": "hash_failed", "piece": a.piece_index})
         elif args.verbose:
             emit({"event": "alert", "type": type(a).__name__, "message": a.message()})
+
+
+def flush_to_disk(ses, h, args, timeout=15.0):
+    """Waits until every block is on disk: a piece can pass its hash check while its blocks
+    are still queued for writing, so "finished" alone does not mean the files are complete."""
+    h.save_resume_data(lt.save_resume_flags_t.flush_disk_cache)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ses.wait_for_alert(100)
+        alerts = ses.pop_alerts()
+        for a in alerts:
+            if isinstance(a, (lt.save_resume_data_alert, lt.save_resume_data_failed_alert)):
+                report_alerts(ses, args, [x for x in alerts if x is not a])
+                return isinstance(a, lt.save_resume_data_alert)
+        report_alerts(ses, args, alerts)
+    return False
 
 
 def run_peer(args, mode):
@@ -280,13 +296,13 @@ def run_peer(args, mode):
         st = h.status()
         complete = st.has_metadata and st.is_seeding
         if mode == "download" and complete:
-            done = status_line(st, "done")
+            if not flush_to_disk(ses, h, args):
+                fail("finished, but the data could not be flushed to disk", code=5)
+            done = status_line(h.status(), "done")
             done["done"] = True
             emit(done)
             if not args.keep_seeding:
                 ses.pause()
-                ses.remove_torrent(h)  # lets the disk threads finish their writes before exit
-                time.sleep(0.2)
                 return 0
             mode = "seed"
         if now > deadline:
