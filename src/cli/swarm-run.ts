@@ -94,6 +94,7 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
           have: s.havePieces, pieces: s.pieceCount, downloaded: s.downloaded, uploaded: s.uploaded,
           downloadRate: Math.round(s.downloadRate), uploadRate: Math.round(s.uploadRate),
           peers: s.peers, seeds: s.seeds, hashFailures: s.hashFailures, elapsedMs: Date.now() - started,
+          rss: process.memoryUsage.rss(),
         }) + '\n');
       } else if (bar) {
         const pct = s.bytesWanted ? (100 * s.bytesHave) / s.bytesWanted : 100;
@@ -103,7 +104,7 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
         if (final) io.stdout.write('\n');
       }
     };
-    const ticker = setInterval(() => report(), 1000);
+    const ticker = setInterval(() => report(), o.jsonProgress ? 250 : 1000);
     const completed = new Promise<void>((resolve) => {
       if (torrent.isComplete) resolve();
       else torrent.once('complete', () => resolve());

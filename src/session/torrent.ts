@@ -41,6 +41,7 @@ import {
 import type { PeerConnection } from './peer-connection.js';
 import { PeerState } from './peer-state.js';
 import { PieceCache } from './piece-cache.js';
+import { BufferPool } from './buffer-pool.js';
 import { PieceChecker } from './piece-checker.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
 import { TokenBucket } from './token-bucket.js';
@@ -103,6 +104,8 @@ const UPLOAD_HIGH_WATER = 1024 * 1024;
 const KEEP_ALIVE_MS = 90_000;
 const MAX_STRIKES = 3;
 const EXT_HANDSHAKE = 0;
+/** Verified pieces waiting for the disk beyond this pause requesting: the disk sets the pace. */
+const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
 
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly metainfo: Metainfo;
@@ -118,6 +121,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly random: Random;
   private readonly choker: Choker;
   private readonly buffers = new Map<number, Uint8Array>();
+  private readonly bufferPool: BufferPool;
   /** Blocks of pieces that failed their check, by sender, to pin the liar once a good copy arrives. */
   private readonly failedBlocks = new Map<number, { from: string; hash: string; begin: number }[]>();
   private readonly upLimit: TokenBucket;
@@ -146,7 +150,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.verifier = new PieceChecker(meta, opts.pool);
     const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
     this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
-    const inflight = opts.maxInflightBytes ?? 48 * 1024 * 1024;
+    const inflight = opts.maxInflightBytes ?? 24 * 1024 * 1024;
     this.picker = new PiecePicker({
       geometry,
       random: this.random,
@@ -154,9 +158,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       sequential: opts.sequential ?? false,
       maxPiecesInProgress: Math.max(2, Math.floor(inflight / meta.pieceLength)),
     });
+    this.bufferPool = new BufferPool(meta.pieceLength, Math.max(2, Math.floor(inflight / meta.pieceLength)));
     if (opts.filePriorities) this.applyFilePriorities(opts.filePriorities);
     for (let p = 0; p < meta.pieceCount; p++) if (this.picker.wants(p)) this.wantedPieces++;
-    this.cache = new PieceCache(32 * 1024 * 1024, (p) => this.storage.readPiece(p));
+    this.cache = new PieceCache(16 * 1024 * 1024, (p) => this.storage.readPiece(p));
     this.choker = new Choker({ slots: opts.uploadSlots ?? 4, random: this.random });
     this.upLimit = opts.uploadLimiter ?? new TokenBucket(this.sched, 0);
     this.downLimit = opts.downloadLimiter ?? new TokenBucket(this.sched, 0);
@@ -382,7 +387,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private fillRequests(peer: PeerState): void {
     if (this.stopped || peer.conn.closed || !peer.amInterested) return;
     if (peer.peerChoking && peer.allowedFast.size === 0) return;
-    if (this.storage.pendingWriteBytes > 64 * 1024 * 1024) return;
+    if (this.storage.pendingWriteBytes > MAX_PENDING_WRITE_BYTES) return;
     const now = this.sched.now();
     const room = peer.requests.room(now);
     if (room <= 0) return;
@@ -428,7 +433,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       let buf = this.buffers.get(m.index);
       if (!buf) {
         // Own ArrayBuffer, so the whole piece can be transferred to a hash worker and back.
-        buf = Buffer.allocUnsafeSlow(this.picker.geometry.pieceSize(m.index));
+        buf = this.bufferPool.acquire(this.picker.geometry.pieceSize(m.index));
         this.buffers.set(m.index, buf);
       }
       buf.set(m.block, m.begin);
@@ -457,10 +462,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       const o = this.peers.get(String(c.peer));
       if (o && o.requests.removed(c.block)) this.sendTo(o, encodeCancel(c.block.piece, c.block.begin, c.block.length));
     }
-    this.cache.put(piece, result.data);
     this.pendingWrites++;
     try {
       await this.storage.writePiece(piece, result.data);
+      this.bufferPool.release(result.data);
     } catch (e) {
       this.pendingWrites--;
       this.emit('warning', e instanceof Error ? e : new Error(String(e)));
@@ -494,6 +499,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       record.push({ from: String(from), begin, hash: blockHash(data, begin) });
     });
     this.failedBlocks.set(piece, record);
+    this.bufferPool.release(data);
     const addrs: string[] = [];
     for (const key of senders) {
       const p = this.peers.get(key);
