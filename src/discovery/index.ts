@@ -1,2 +1,2 @@
-// Placeholder: this layer has no public exports yet.
-export {};
+// Peer discovery: trackers (BEP 3, 12, 15, 23, 48) for now.
+export * from './tracker-client/index.js';
