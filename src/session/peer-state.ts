@@ -27,6 +27,12 @@ export class PeerState {
   ext: ExtensionHandshake | undefined;
   /** Hash failures of pieces this peer contributed to. */
   strikes = 0;
+  /** Requests it rejected for pieces it announced, while unchoking us. */
+  rejects = 0;
+  /** Since when the request pipeline has considered the peer snubbed. */
+  snubbedAt: number | undefined;
+  /** A rate-limit retry of fillRequests is scheduled. */
+  retryArmed = false;
   /** When we last sent anything (keep-alives) and last unchoked it (optimistic rotation). */
   lastSendAt: number;
   readonly connectedAt: number;

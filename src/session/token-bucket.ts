@@ -40,6 +40,13 @@ export class TokenBucket {
     return true;
   }
 
+  /** Accounts for bytes that already moved (received data): may leave the bucket in debt. */
+  consume(bytes: number): void {
+    if (this.unlimited) return;
+    this.refill();
+    this.tokens -= bytes;
+  }
+
   /** Milliseconds until tokens are positive again. */
   waitMs(): number {
     if (this.unlimited) return 0;

@@ -103,6 +103,10 @@ const MAX_UPLOAD_QUEUE = 2000;
 const UPLOAD_HIGH_WATER = 1024 * 1024;
 const KEEP_ALIVE_MS = 90_000;
 const MAX_STRIKES = 3;
+/** Rejected requests for announced pieces, while unchoked, before the peer counts as a liar. */
+const MAX_REJECTS = 64;
+/** A snubbed peer that still sends nothing after this long is dropped to free its slot. */
+const STALL_DROP_MS = 120_000;
 const EXT_HANDSHAKE = 0;
 /** Verified pieces waiting for the disk beyond this pause requesting: the disk sets the pace. */
 const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
@@ -332,6 +336,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       case 'reject': {
         const block = { piece: m.index, begin: m.begin, length: m.length };
         if (peer.requests.removed(block)) this.picker.requestFailed(peer.key, block);
+        // A peer that unchoked us and keeps rejecting pieces it claims to have is lying about them.
+        if (!peer.peerChoking && peer.has.get(m.index) && ++peer.rejects > MAX_REJECTS) {
+          return this.drop(peer, new TorrentError('PEER_LIAR', `rejected ${peer.rejects} requests for pieces it announced`));
+        }
         return this.fillRequests(peer);
       }
       case 'allowed-fast':
@@ -388,6 +396,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (this.stopped || peer.conn.closed || !peer.amInterested) return;
     if (peer.peerChoking && peer.allowedFast.size === 0) return;
     if (this.storage.pendingWriteBytes > MAX_PENDING_WRITE_BYTES) return;
+    if (!this.downLimit.unlimited && this.downLimit.waitMs() > 0) return this.retryLater(peer, this.downLimit.waitMs());
     const now = this.sched.now();
     const room = peer.requests.room(now);
     if (room <= 0) return;
@@ -404,6 +413,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.sendTo(peer, out);
   }
 
+  /** Tries fillRequests again after `ms` (rate limit), once per peer at a time. */
+  private retryLater(peer: PeerState, ms: number): void {
+    if (peer.retryArmed) return;
+    peer.retryArmed = true;
+    this.sched.setTimer(ms, () => {
+      peer.retryArmed = false;
+      this.fillRequests(peer);
+    });
+  }
+
   private releaseRequests(peer: PeerState): void {
     for (const b of peer.requests.clear()) this.picker.cancelled(peer.key, b);
     this.picker.peerGone(peer.key);
@@ -414,6 +433,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const len = m.block.length;
     const block: BlockRequest = { piece: m.index, begin: m.begin, length: len };
     peer.requests.received(block, now);
+    this.downLimit.consume(len);
     peer.downloaded += len;
     this.downloaded += len;
     this.downRate.add(len, now);
@@ -656,6 +676,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       for (const b of t.timedOut) {
         this.picker.cancelled(peer.key, b);
         this.sendTo(peer, encodeCancel(b.piece, b.begin, b.length));
+      }
+      if (t.becameSnubbed) peer.snubbedAt = now;
+      else if (!peer.requests.snubbed) peer.snubbedAt = undefined;
+      if (peer.snubbedAt !== undefined && now - peer.snubbedAt > STALL_DROP_MS) {
+        this.drop(peer, new TorrentError('PEER_STALLED', `sent nothing for ${Math.round((now - peer.snubbedAt) / 1000) + 60} s while owing us data`));
+        continue;
       }
       if (now - peer.lastSendAt > KEEP_ALIVE_MS) this.sendTo(peer, encodeKeepAlive());
     }
