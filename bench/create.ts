@@ -58,6 +58,8 @@ interface Tool {
 
 interface Timing {
   readonly seconds: number;
+  /** User + system CPU seconds over all threads: unlike wall time, barely moved by other load. */
+  readonly cpu: number;
   readonly rssKiB: number;
 }
 
@@ -66,16 +68,17 @@ function timed(tool: Tool): Timing {
   rmSync(tool.output, { force: true });
   const rssFile = join(outDir, 'rss.txt');
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, ...tool.cmd], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, ...tool.cmd], { encoding: 'utf8', timeout: 600_000 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0 || !existsSync(tool.output)) {
     throw new Error(`${tool.name} failed (${r.status}): ${r.stderr || r.error?.message}`);
   }
-  return { seconds, rssKiB: Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) };
+  const [rss, user, sys] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { seconds, cpu: (user ?? NaN) + (sys ?? NaN), rssKiB: rss ?? NaN };
 }
 
 /** SHA-1 throughput of `threads` worker threads each hashing an in-memory buffer in 1 MiB slices. */
-async function rawSha1(threads: number, mibPerThread: number): Promise<number> {
+async function rawSha1(threads: number, mibPerThread: number): Promise<{ rate: number; cpuPerGiB: number }> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { createHash, randomFillSync } = require('node:crypto');
@@ -91,12 +94,15 @@ async function rawSha1(threads: number, mibPerThread: number): Promise<number> {
   const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: mibPerThread }));
   await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const done = Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
   for (const w of workers) w.postMessage('go');
   await done;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await Promise.all(workers.map((w) => w.terminate()));
-  return (threads * mibPerThread) / seconds;
+  const mib = threads * mibPerThread;
+  return { rate: mib / seconds, cpuPerGiB: ((cpu.user + cpu.system) / 1e6) * (1024 / mib) };
 }
 
 function median(xs: number[]): number {
@@ -167,7 +173,14 @@ async function run(): Promise<void> {
   const rows = tools.map((t) => {
     const ts = times.get(t.name) as Timing[];
     const best = Math.min(...ts.map((x) => x.seconds));
-    return { name: t.name, best, median: median(ts.map((x) => x.seconds)), rate: SIZE_MIB / best, rss: Math.max(...ts.map((x) => x.rssKiB)) };
+    return {
+      name: t.name,
+      best,
+      median: median(ts.map((x) => x.seconds)),
+      rate: SIZE_MIB / best,
+      cpu: median(ts.map((x) => x.cpu)),
+      rss: Math.max(...ts.map((x) => x.rssKiB)),
+    };
   });
   const shoalV1 = rows[0] as (typeof rows)[number];
   const shoalHybrid = rows[1] as (typeof rows)[number];
@@ -183,15 +196,18 @@ async function run(): Promise<void> {
   }
 
   const lines: string[] = [];
-  lines.push(`| tool | best s | median s | MiB/s (best) | peak RSS MiB |`, `|---|---:|---:|---:|---:|`);
+  lines.push(`| tool | best s | median s | MiB/s (best) | CPU s (median) | peak RSS MiB |`, `|---|---:|---:|---:|---:|---:|`);
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.best.toFixed(3)} | ${r.median.toFixed(3)} | ${r.rate.toFixed(0)} | ${(r.rss / 1024).toFixed(0)} |`);
+    const cells = [r.best.toFixed(3), r.median.toFixed(3), r.rate.toFixed(0), r.cpu.toFixed(2), (r.rss / 1024).toFixed(0)];
+    lines.push(`| ${r.name} | ${cells.join(' | ')} |`);
   }
   lines.push('');
-  lines.push(`- raw SHA-1, ${THREADS} worker threads on in-memory buffers: ${raw.toFixed(0)} MiB/s`);
+  const rawCpu = raw.cpuPerGiB * (SIZE_MIB / 1024);
+  lines.push(`- raw SHA-1, ${THREADS} worker threads on in-memory buffers: ${raw.rate.toFixed(0)} MiB/s, ${rawCpu.toFixed(2)} CPU s for ${SIZE_MIB} MiB`);
   if (fastestV1) lines.push(`- shoal v1 vs fastest v1 reference (${fastestV1.name}): ${(fastestV1.best / shoalV1.best).toFixed(2)}x its speed`);
   if (ltHybrid) lines.push(`- shoal hybrid vs ${ltHybrid.name}: ${(ltHybrid.best / shoalHybrid.best).toFixed(2)}x its speed`);
-  lines.push(`- shoal v1 at ${((shoalV1.rate / raw) * 100).toFixed(0)}% of raw ${THREADS}-core SHA-1 throughput (target >= 80%)`);
+  lines.push(`- shoal v1 at ${((shoalV1.rate / raw.rate) * 100).toFixed(0)}% of raw ${THREADS}-core SHA-1 throughput (target >= 80%)`);
+  lines.push(`- CPU efficiency (raw SHA-1 CPU / tool CPU): ` + rows.map((r) => `${r.name} ${((rawCpu / r.cpu) * 100).toFixed(0)}%`).join(', '));
   lines.push(`- shoal v1 peak RSS: ${(small.rssKiB / 1024).toFixed(0)} MiB on a 128 MiB file, ${(shoalV1.rss / 1024).toFixed(0)} MiB on ${SIZE_MIB} MiB`);
   if (sameHash) lines.push(`- ${sameHash}`);
   console.log('\n' + lines.join('\n'));

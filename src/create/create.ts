@@ -75,6 +75,16 @@ function checkOptions(o: CreateTorrentOptions): void {
 
 export async function createTorrent(opts: CreateTorrentOptions): Promise<CreatedTorrent> {
   checkOptions(opts);
+  const pool = opts.pool ?? new HashPool({ size: opts.threads ?? availableParallelism() });
+  try {
+    pool.warm();
+    return await create(opts, pool);
+  } finally {
+    if (!opts.pool) await pool.close();
+  }
+}
+
+async function create(opts: CreateTorrentOptions, pool: HashPool): Promise<CreatedTorrent> {
   const { signal } = opts;
   const found = await walk(opts.path, signal);
   for (const note of found.notes) opts.onNote?.(note);
@@ -92,22 +102,16 @@ export async function createTorrent(opts: CreateTorrentOptions): Promise<Created
   });
   const planned = planPieceSpace(input, pieceLength, opts.format);
 
-  const pool = opts.pool ?? new HashPool({ size: opts.threads ?? availableParallelism() });
-  let hashes;
-  try {
-    hashes = await hashPieceSpace({
-      files: planned.map((f) => ({ source: f.pad ? null : (sources.get(pathKey(f.path)) ?? null), length: f.length, offset: f.offset })),
-      pieceLength,
-      v1: opts.format !== 'v2',
-      v2: opts.format !== 'v1',
-      pool,
-      ...(opts.chunkSize !== undefined ? { chunkSize: opts.chunkSize } : {}),
-      ...(signal ? { signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
-  } finally {
-    if (!opts.pool) await pool.close();
-  }
+  const hashes = await hashPieceSpace({
+    files: planned.map((f) => ({ source: f.pad ? null : (sources.get(pathKey(f.path)) ?? null), length: f.length, offset: f.offset })),
+    pieceLength,
+    v1: opts.format !== 'v2',
+    v2: opts.format !== 'v1',
+    pool,
+    ...(opts.chunkSize !== undefined ? { chunkSize: opts.chunkSize } : {}),
+    ...(signal ? { signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
 
   const creationDate = opts.creationDate === undefined ? Math.floor(Date.now() / 1000) : opts.creationDate;
   return buildTorrent({

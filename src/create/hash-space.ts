@@ -1,14 +1,18 @@
-// Streams a torrent's piece space from disk through the hash pool (BEP 3 SHA-1 pieces, BEP 47
+// Hashes a torrent's piece space straight from disk on the hash pool (BEP 3 SHA-1 pieces, BEP 47
 // zero padding, BEP 52 per-file Merkle trees).
 //
-// The piece space is read in large chunks (a multiple of the piece length) into a small ring of
-// SharedArrayBuffers: the workers hash a chunk in place while the next one is read, and a buffer
-// is reused as soon as its job is done, so memory stays at `buffers * chunkSize` whatever the
-// size of the files. Results land at fixed positions (piece index, file piece index), so the
-// output does not depend on the number of threads or on the order jobs finish in.
-import { open, type FileHandle } from 'node:fs/promises';
-import { AbortedError } from '../errors.js';
-import type { HashPool, V2Segment } from '../hashing/index.js';
+// The space is cut into jobs of about `chunkSize` bytes, each a list of file ranges and zero runs;
+// the workers read and hash them themselves (hashing/read-hash.ts), so file data never crosses
+// the main thread and memory does not grow with the files: a bounded number of jobs is in flight
+// (the pool's back-pressure) and each worker reads through one cache-sized buffer. Results land
+// at fixed positions (piece index, file piece index), so the output does not depend on the
+// number of threads or on the order jobs finish in.
+//
+// v1 and hybrid jobs cover the piece space itself, gaps and padding as zeros. v2 jobs skip the
+// alignment gaps (v2 does not hash them): they hold whole pieces of files, each run of a file
+// padded with zeros only to the next 16 KiB block boundary.
+import { AbortedError, isShoalError } from '../errors.js';
+import type { HashPool, PiecesSpec, StreamRange, V2Segment } from '../hashing/index.js';
 import { BLOCK_SIZE, HASH_SIZE, nextPowerOfTwo, rootFromLayer, zeroRoot, type FileTree } from '../metainfo/merkle.js';
 import { CreateError } from './errors.js';
 
@@ -29,10 +33,8 @@ export interface HashSpaceOptions {
   /** Compute a BEP 52 tree for each non-empty real file. */
   readonly v2: boolean;
   readonly pool: HashPool;
-  /** Bytes read per job (rounded up to a multiple of the piece length). Default 4 MiB. */
+  /** Bytes per job (rounded up to a multiple of the piece length). Default 4 MiB. */
   readonly chunkSize?: number;
-  /** Read buffers in the ring. Default: the pool's capacity for running jobs plus two. */
-  readonly buffers?: number;
   readonly signal?: AbortSignal;
   /** Bytes of real file data hashed so far, and the total. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -54,70 +56,101 @@ interface Segment extends V2Segment {
   readonly firstPiece: number;
 }
 
-class Ring {
-  private readonly free: Uint8Array[] = [];
-  private readonly waiters: ((b: Uint8Array) => void)[] = [];
-  private allocated = 0;
+interface Job {
+  readonly ranges: StreamRange[];
+  /** v1: index of the job's first piece in the space. */
+  readonly firstPiece: number;
+  readonly segments: Segment[];
+  readonly realBytes: number;
+}
 
-  constructor(
-    private readonly count: number,
-    private readonly size: number,
-  ) {}
+interface Plan {
+  readonly files: readonly SpaceFile[];
+  readonly pieceLength: number;
+  readonly chunkSize: number;
+  readonly spaceEnd: number;
+  readonly v2: boolean;
+  /** Space index -> index among real non-empty files. */
+  readonly realIndex: ReadonlyMap<number, number>;
+}
 
-  acquire(): Promise<Uint8Array> {
-    const b = this.free.pop();
-    if (b) return Promise.resolve(b);
-    if (this.allocated < this.count) {
-      this.allocated++;
-      return Promise.resolve(new Uint8Array(new SharedArrayBuffer(this.size)));
+function fileRange(f: SpaceFile, position: number, length: number): StreamRange {
+  return { path: f.source as string, position, length, fileLength: f.length };
+}
+
+/** v1 and hybrid: consecutive slices of the piece space, gaps and padding as zeros. */
+function* spaceJobs(p: Plan): Generator<Job> {
+  let next = 0;
+  for (let start = 0; start < p.spaceEnd; start += p.chunkSize) {
+    const end = Math.min(start + p.chunkSize, p.spaceEnd);
+    const ranges: StreamRange[] = [];
+    const segments: Segment[] = [];
+    let realBytes = 0;
+    let cursor = start;
+    for (let i = next; i < p.files.length; i++) {
+      const f = p.files[i] as SpaceFile;
+      const fEnd = f.offset + f.length;
+      if (f.offset >= end && f.length > 0) break;
+      const from = Math.max(f.offset, start);
+      const to = Math.min(fEnd, end);
+      if (to > from) {
+        if (from > cursor) ranges.push({ zeros: from - cursor });
+        if (f.source === null) ranges.push({ zeros: to - from });
+        else {
+          ranges.push(fileRange(f, from - f.offset, to - from));
+          realBytes += to - from;
+          if (p.v2) {
+            const file = p.realIndex.get(i) as number;
+            const firstPiece = (from - f.offset) / p.pieceLength;
+            segments.push({ start: from - start, end: to - start, onePiece: f.length <= p.pieceLength, file, firstPiece });
+          }
+        }
+        cursor = to;
+      }
+      if (fEnd <= end) next = i + 1;
     }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  release(b: Uint8Array): void {
-    const w = this.waiters.shift();
-    if (w) w(b);
-    else this.free.push(b);
+    if (cursor < end) ranges.push({ zeros: end - cursor });
+    yield { ranges, firstPiece: start / p.pieceLength, segments, realBytes };
   }
 }
 
-/** Sequential reader over the files of the space: keeps the current file open. */
-class Reader {
-  private fh: FileHandle | undefined;
-  private current = -1;
-
-  constructor(private readonly files: readonly SpaceFile[]) {}
-
-  async read(index: number, into: Uint8Array, position: number): Promise<void> {
-    const f = this.files[index] as SpaceFile;
-    if (this.current !== index) {
-      await this.close();
-      this.fh = await open(f.source as string, 'r');
-      this.current = index;
-    }
-    const fh = this.fh as FileHandle;
-    let done = 0;
-    while (done < into.length) {
-      const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
-      if (bytesRead === 0) throw changed(f);
-      done += bytesRead;
-    }
-    if (position + into.length === f.length) {
-      const st = await fh.stat();
-      if (st.size !== f.length) throw changed(f);
+/** v2 only: whole pieces of the files back to back, each run padded to a 16 KiB block boundary. */
+function* fileJobs(p: Plan): Generator<Job> {
+  let job: { ranges: StreamRange[]; segments: Segment[]; length: number; realBytes: number } = {
+    ranges: [],
+    segments: [],
+    length: 0,
+    realBytes: 0,
+  };
+  const flush = (): Job => {
+    const out = { ranges: job.ranges, firstPiece: 0, segments: job.segments, realBytes: job.realBytes };
+    job = { ranges: [], segments: [], length: 0, realBytes: 0 };
+    return out;
+  };
+  for (const [i, file] of p.realIndex) {
+    const f = p.files[i] as SpaceFile;
+    let pos = 0;
+    while (pos < f.length) {
+      const room = Math.floor((p.chunkSize - job.length) / p.pieceLength) * p.pieceLength;
+      if (room <= 0) {
+        yield flush();
+        continue;
+      }
+      const take = Math.min(f.length - pos, room);
+      job.ranges.push(fileRange(f, pos, take));
+      const onePiece = f.length <= p.pieceLength;
+      job.segments.push({ start: job.length, end: job.length + take, onePiece, file, firstPiece: pos / p.pieceLength });
+      job.length += take;
+      job.realBytes += take;
+      const tail = take % BLOCK_SIZE;
+      if (tail !== 0) {
+        job.ranges.push({ zeros: BLOCK_SIZE - tail });
+        job.length += BLOCK_SIZE - tail;
+      }
+      pos += take;
     }
   }
-
-  async close(): Promise<void> {
-    const fh = this.fh;
-    this.fh = undefined;
-    this.current = -1;
-    await fh?.close();
-  }
-}
-
-function changed(f: SpaceFile): CreateError {
-  return new CreateError('CREATE_FILE_CHANGED', `${f.source ?? 'padding'} changed size while it was being hashed`);
+  if (job.ranges.length > 0) yield flush();
 }
 
 export async function hashPieceSpace(o: HashSpaceOptions): Promise<HashSpaceResult> {
@@ -136,95 +169,57 @@ export async function hashPieceSpace(o: HashSpaceOptions): Promise<HashSpaceResu
     layers.push(new Uint8Array(Math.ceil(f.length / pieceLength) * HASH_SIZE));
   });
   const pieces = o.v1 ? new Uint8Array(Math.ceil(spaceEnd / pieceLength) * 20) : undefined;
-  const chunks = Math.ceil(spaceEnd / chunkSize);
-  const ring = new Ring(Math.min(o.buffers ?? pool.size * pool.perWorker + 2, Math.max(chunks, 1)), chunkSize);
-  const reader = new Reader(files);
+  const plan: Plan = { files, pieceLength, chunkSize, spaceEnd, v2: o.v2, realIndex };
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
   let done = 0;
-  let next = 0; // first file that may still overlap the next chunk
   o.onProgress?.(0, total);
 
   try {
-    for (let start = 0; start < spaceEnd && failure === undefined; start += chunkSize) {
+    for (const job of o.v1 ? spaceJobs(plan) : fileJobs(plan)) {
+      if (failure !== undefined) break;
       if (signal?.aborted) throw new AbortedError('torrent creation aborted', { cause: signal.reason });
-      const end = Math.min(start + chunkSize, spaceEnd);
-      const buf = await ring.acquire();
-      const view = buf.subarray(0, end - start);
-      const segments: Segment[] = [];
-      let realBytes = 0;
-      let cursor = start;
-      try {
-        for (let i = next; i < files.length; i++) {
-          const f = files[i] as SpaceFile;
-          const fEnd = f.offset + f.length;
-          if (f.offset >= end && f.length > 0) break;
-          const from = Math.max(f.offset, start);
-          const to = Math.min(fEnd, end);
-          if (to > from) {
-            if (o.v1 && from > cursor) view.fill(0, cursor - start, from - start);
-            const into = view.subarray(from - start, to - start);
-            if (f.source === null) {
-              if (o.v1) into.fill(0);
-            } else {
-              await reader.read(i, into, from - f.offset);
-              realBytes += to - from;
-              const file = realIndex.get(i) as number;
-              const firstPiece = (from - f.offset) / pieceLength;
-              if (o.v2) segments.push({ start: from - start, end: to - start, onePiece: f.length <= pieceLength, file, firstPiece });
-            }
-            cursor = to;
-          }
-          if (fEnd <= end) next = i + 1;
-        }
-        if (o.v1 && cursor < end) view.fill(0, cursor - start, end - start);
-      } catch (e) {
-        ring.release(buf);
-        throw e;
-      }
-      if (!o.v1 && segments.length === 0) {
-        ring.release(buf);
-        continue;
-      }
-      const job = pool
-        .hashPieces(
-          view,
-          {
-            ...(o.v1 ? { sha1PieceLength: pieceLength } : {}),
-            ...(o.v2 ? { v2: { pieceLength, segments: segments.map(({ start: s, end: e, onePiece }) => ({ start: s, end: e, onePiece })) } } : {}),
-          },
-          signal ? { signal } : {},
-        )
+      await pool.waitForCapacity(signal);
+      const spec: PiecesSpec = {
+        ...(o.v1 ? { sha1PieceLength: pieceLength } : {}),
+        ...(o.v2 ? { v2: { pieceLength, segments: job.segments.map(({ start, end, onePiece }) => ({ start, end, onePiece })) } } : {}),
+      };
+      const p: Promise<void> = pool
+        .hashFiles(job.ranges, spec, signal ? { signal } : {})
         .then((r) => {
-          if (pieces && r.sha1) pieces.set(r.sha1, (start / pieceLength) * 20);
-          segments.forEach((s, k) => {
+          if (pieces && r.sha1) pieces.set(r.sha1, job.firstPiece * 20);
+          job.segments.forEach((s, k) => {
             const hashes = r.v2?.[k];
             if (hashes) (layers[s.file] as Uint8Array).set(hashes, s.firstPiece * HASH_SIZE);
           });
-          done += realBytes;
+          done += job.realBytes;
           o.onProgress?.(done, total);
         })
         .catch((e: unknown) => {
           failure ??= e;
         })
-        .finally(() => {
-          ring.release(buf);
-          inflight.delete(job);
-        });
-      inflight.add(job);
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
     }
   } catch (e) {
     failure ??= e;
   } finally {
     await Promise.all(inflight);
-    await reader.close();
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw translate(failure);
 
   const result: { pieces?: Uint8Array; v2Files?: FileTree[] } = {};
   if (pieces) result.pieces = pieces;
   if (o.v2) result.v2Files = layers.map((layer) => treeFromLayer(layer, pieceLength));
   return result;
+}
+
+function translate(e: unknown): unknown {
+  if (!isShoalError(e)) return e;
+  const message = e.message.replace(/^hash pool: /, '');
+  if (e.code === 'HASH_FILE_CHANGED') return new CreateError('CREATE_FILE_CHANGED', message, { cause: e });
+  if (e.code === 'HASH_READ_FAILED') return new CreateError('CREATE_READ_FAILED', message, { cause: e });
+  return e;
 }
 
 /** The file's root from its piece layer, as merkle.ts fileTreeFromBlockHashes computes it. */

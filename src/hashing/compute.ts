@@ -59,8 +59,11 @@ export function hashPieces(data: Uint8Array, spec: PiecesSpec): PiecesResult {
   return result;
 }
 
+/** Runs an in-memory job (`filePieces` jobs read files: see read-hash.ts). */
 export function runJob(spec: JobSpec, data: Uint8Array): JobResult {
   switch (spec.kind) {
+    case 'filePieces':
+      throw new Error('filePieces jobs run in read-hash.ts');
     case 'sha1':
       return { kind: 'digest', digest: sha1(data) };
     case 'sha256Blocks':

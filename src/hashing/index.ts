@@ -2,3 +2,4 @@
 export * from './pool.js';
 export * from './protocol.js';
 export { sha1, sha1Pieces, sha256Blocks, v2PieceHashes, hashPieces, SHA1_SIZE } from './compute.js';
+export { hashFileRanges, streamLength, SLICE_SIZE } from './read-hash.js';

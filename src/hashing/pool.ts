@@ -12,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { AbortedError, ShoalError } from '../errors.js';
-import type { JobReply, JobResult, JobSpec, PiecesResult, PiecesSpec } from './protocol.js';
+import type { JobReply, JobResult, JobSpec, PiecesResult, PiecesSpec, StreamRange } from './protocol.js';
 
 export class HashPoolClosedError extends ShoalError {
   constructor() {
@@ -23,6 +23,15 @@ export class HashPoolClosedError extends ShoalError {
 export class HashWorkerError extends ShoalError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('HASH_WORKER_FAILED', `hash pool: ${message}`, options);
+  }
+}
+
+/** A worker could not read a file it was asked to hash, or the file changed under it. */
+export class HashReadError extends ShoalError {
+  declare readonly code: 'HASH_FILE_CHANGED' | 'HASH_READ_FAILED';
+
+  constructor(code: 'HASH_FILE_CHANGED' | 'HASH_READ_FAILED', message: string) {
+    super(code, `hash pool: ${message}`);
   }
 }
 
@@ -156,6 +165,17 @@ export class HashPool {
     return o.data ? { ...o.result.pieces, data: o.data } : o.result.pieces;
   }
 
+  /**
+   * Like `hashPieces` over a stream of file ranges and zero runs that the worker reads itself, a
+   * cache-sized slice at a time: data on disk is hashed without passing through the main thread.
+   * v2 segments must start on 16 KiB boundaries of the stream.
+   */
+  async hashFiles(ranges: readonly StreamRange[], spec: PiecesSpec, opts?: Omit<HashJobOptions, 'transfer'>): Promise<PiecesResult> {
+    const o = await this.submit({ kind: 'filePieces', ranges, spec }, EMPTY, opts);
+    if (o.result.kind !== 'pieces') throw new HashWorkerError('unexpected reply');
+    return o.result.pieces;
+  }
+
   /** Whether `data` hashes to the 20-byte v1 piece hash `expected`. */
   async verifyV1(data: Uint8Array, expected: Uint8Array, opts?: HashJobOptions): Promise<boolean> {
     return matchOf(await this.submit({ kind: 'verifyV1', expected: expected.slice() }, data, opts));
@@ -173,6 +193,14 @@ export class HashPool {
   ): Promise<boolean> {
     const spec: JobSpec = { kind: 'verifyV2', expected: expected.slice(), ...layout };
     return matchOf(await this.submit(spec, data, opts));
+  }
+
+  /**
+   * Starts every worker now rather than on first use, so their start-up (tens of milliseconds
+   * each) overlaps with the caller's own preparation.
+   */
+  warm(): void {
+    while (!this.closing && this.slots.length < this.size) this.spawn();
   }
 
   /** Resolves once a new job would be queued without waiting. */
@@ -289,6 +317,7 @@ export class HashPool {
 
   private spawn(): Slot {
     const worker = new Worker(workerEntry(), { execArgv: workerExecArgv() });
+    worker.unref();
     const slot: Slot = { worker, inflight: new Map(), dead: false };
     worker.on('message', (reply: JobReply) => this.onReply(slot, reply));
     worker.on('error', (e) => this.onWorkerDeath(slot, new HashWorkerError(`worker failed: ${e.message}`, { cause: e })));
@@ -329,7 +358,9 @@ export class HashPool {
     this.running--;
     if (slot.inflight.size === 0) slot.worker.unref();
     if (reply.ok) this.settle(job, reply.data ? { result: reply.result, data: reply.data } : { result: reply.result });
-    else this.settle(job, undefined, new HashWorkerError(reply.message));
+    else if (reply.code === 'HASH_FILE_CHANGED' || reply.code === 'HASH_READ_FAILED') {
+      this.settle(job, undefined, new HashReadError(reply.code, reply.message));
+    } else this.settle(job, undefined, new HashWorkerError(reply.message));
     this.pump();
   }
 
@@ -344,6 +375,8 @@ export class HashPool {
     this.pump();
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function removeFrom<T>(list: T[], item: T): void {
   const i = list.indexOf(item);

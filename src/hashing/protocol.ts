@@ -20,8 +20,17 @@ export interface PiecesSpec {
   readonly v2?: { readonly pieceLength: number; readonly segments: readonly V2Segment[] };
 }
 
+/**
+ * Part of the byte stream a `filePieces` job hashes: a range of a file the worker reads itself,
+ * or a run of zeros. `fileLength`, when given, is checked once the range reaches it.
+ */
+export type StreamRange =
+  | { readonly path: string; readonly position: number; readonly length: number; readonly fileLength?: number }
+  | { readonly zeros: number };
+
 export type JobSpec =
   | { readonly kind: 'sha1' }
+  | { readonly kind: 'filePieces'; readonly ranges: readonly StreamRange[]; readonly spec: PiecesSpec }
   | { readonly kind: 'sha256Blocks' }
   | { readonly kind: 'pieces'; readonly spec: PiecesSpec }
   | { readonly kind: 'verifyV1'; readonly expected: Uint8Array }
@@ -53,4 +62,4 @@ export type JobResult =
 
 export type JobReply =
   | { readonly id: number; readonly ok: true; readonly result: JobResult; readonly data?: Uint8Array }
-  | { readonly id: number; readonly ok: false; readonly message: string; readonly data?: Uint8Array };
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string; readonly data?: Uint8Array };

@@ -4,6 +4,7 @@
 // too when the caller transferred it in, so the caller can reuse it.
 import { parentPort } from 'node:worker_threads';
 import { runJob } from './compute.js';
+import { hashFileRanges, ReadHashError } from './read-hash.js';
 import type { JobReply, JobRequest } from './protocol.js';
 
 const port = parentPort;
@@ -30,9 +31,13 @@ port.on('message', (req: JobRequest) => {
   let reply: JobReply;
   const data = req.returnData ? req.data : undefined;
   try {
-    reply = { id: req.id, ok: true, result: runJob(req, req.data), ...(data ? { data } : {}) };
+    const result =
+      req.kind === 'filePieces' ? { kind: 'pieces' as const, pieces: hashFileRanges(req.ranges, req.spec) } : runJob(req, req.data);
+    reply = { id: req.id, ok: true, result, ...(data ? { data } : {}) };
   } catch (e) {
-    reply = { id: req.id, ok: false, message: e instanceof Error ? e.message : String(e), ...(data ? { data } : {}) };
+    const message = e instanceof Error ? e.message : String(e);
+    const code = e instanceof ReadHashError ? { code: e.code } : {};
+    reply = { id: req.id, ok: false, message, ...code, ...(data ? { data } : {}) };
   }
   port.postMessage(reply, transferables(reply));
 });

@@ -84,7 +84,6 @@ for (const mode of ['v1', 'v2', 'hybrid'] as const) {
           v2: mode !== 'v1',
           pool,
           chunkSize,
-          buffers: 3,
           onProgress: (d, t) => progress.push(d / t),
         });
         const what = `${mode} size=${pool.size} chunk=${chunkSize}`;

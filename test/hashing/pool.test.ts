@@ -192,3 +192,48 @@ test('works when the parent runs with flags a worker rejects (--input-type)', ()
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), hex(sha1(new Uint8Array(3))));
 });
+
+test('hashFiles: workers read file ranges and zero runs themselves', async () => {
+  const { mkdtempSync, writeFileSync, rmSync, truncateSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-hashfiles-'));
+  try {
+    const a = bytes(700_000, 70);
+    const b = bytes(300_001, 71);
+    writeFileSync(join(dir, 'a'), a);
+    writeFileSync(join(dir, 'b'), b);
+    const pieceLength = 65536;
+    // Stream: a[100_000..700_000), zeros up to a block boundary, then all of b (one v2 segment).
+    const zeros = 16384 - (600_000 % 16384);
+    const stream = Buffer.concat([a.subarray(100_000), new Uint8Array(zeros), b]);
+    const bStart = 600_000 + zeros;
+    const r = await pool.hashFiles(
+      [
+        { path: join(dir, 'a'), position: 100_000, length: 600_000, fileLength: a.length },
+        { zeros },
+        { path: join(dir, 'b'), position: 0, length: b.length, fileLength: b.length },
+      ],
+      { sha1PieceLength: pieceLength, v2: { pieceLength, segments: [{ start: bStart, end: stream.length, onePiece: false }] } },
+    );
+    const v1: Buffer[] = [];
+    for (let o = 0; o < stream.length; o += pieceLength) v1.push(sha1(stream.subarray(o, o + pieceLength)));
+    assert.equal(hex(r.sha1 ?? new Uint8Array()), hex(Buffer.concat(v1)));
+    assert.equal(hex(r.v2?.[0] ?? new Uint8Array()), hex(fileTreeFromBlockHashes(sha256Blocks(b), pieceLength).pieceLayer));
+    await assert.rejects(pool.hashFiles([{ path: join(dir, 'missing'), position: 0, length: 10 }], { sha1PieceLength: pieceLength }), {
+      code: 'HASH_READ_FAILED',
+    });
+    truncateSync(join(dir, 'b'), 1000);
+    await assert.rejects(pool.hashFiles([{ path: join(dir, 'b'), position: 0, length: b.length }], { sha1PieceLength: pieceLength }), {
+      code: 'HASH_FILE_CHANGED',
+    });
+    writeFileSync(join(dir, 'b'), Buffer.concat([b, b]));
+    await assert.rejects(
+      pool.hashFiles([{ path: join(dir, 'b'), position: 0, length: b.length, fileLength: b.length }], { sha1PieceLength: pieceLength }),
+      { code: 'HASH_FILE_CHANGED' },
+      'a file that grew is caught at its end',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
