@@ -1,5 +1,6 @@
-// Tracker announcing for the download and seed commands: adapts the tracker client
-// (src/discovery) to the engine's numbers and peer list.
+// Tracker announcing for the download and seed commands: binds the tracker client's Announcer
+// (src/discovery) to the engine's counters and hands the peers it learns to the client's dialer.
+import { Announcer } from '../discovery/index.js';
 import type { PeerAddress } from '../transport/types.js';
 
 export interface AnnounceOptions {
@@ -13,11 +14,22 @@ export interface AnnounceOptions {
 }
 
 export interface AnnounceHandle {
+  /** The download finished: tell the trackers (event `completed`). */
   completed(): void;
+  /** Sends `stopped` (bounded in time); idempotent. */
   stop(): Promise<void>;
 }
 
 export function startAnnouncing(opts: AnnounceOptions): AnnounceHandle {
-  opts.onWarning(new Error('tracker client not wired in yet; use --peer'));
-  return { completed() {}, stop: () => Promise.resolve() };
+  const announcer = new Announcer({
+    tiers: opts.tiers,
+    status: () => ({ infoHash: opts.infoHash, peerId: opts.peerId, port: opts.port, ...opts.stats() }),
+  });
+  announcer.on('peers', (peers) => opts.onPeers(peers.map((p) => ({ host: p.ip, port: p.port }))));
+  announcer.on('warning', (w) => opts.onWarning(new Error(`tracker ${w.tracker}: ${w.message}`)));
+  announcer.start();
+  return {
+    completed: () => announcer.announce('completed'),
+    stop: () => announcer.stop(),
+  };
 }
