@@ -7,8 +7,8 @@
 // ranges and runs of zeros (BEP 47 padding, alignment gaps); results are as for `hashPieces`.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import { BLOCK_SIZE, HASH_SIZE, pieceRoot } from '../metainfo/merkle.js';
-import { SHA1_SIZE } from './compute.js';
+import { BLOCK_SIZE, HASH_SIZE } from '../metainfo/merkle.js';
+import { digest, pieceRootOf, SHA1_SIZE } from './compute.js';
 import type { PiecesResult, PiecesSpec, StreamRange } from './protocol.js';
 
 /**
@@ -148,7 +148,7 @@ export function hashFileRanges(ranges: readonly StreamRange[], spec: PiecesSpec)
         const out = blocks[k] as Uint8Array;
         for (let b = Math.max(s.start, pos); b < Math.min(s.end, pos + n); b += BLOCK_SIZE) {
           const block = buf.subarray(b - pos, Math.min(b + BLOCK_SIZE, s.end) - pos);
-          out.set(createHash('sha256').update(block).digest(), ((b - s.start) / BLOCK_SIZE) * HASH_SIZE);
+          out.set(digest('sha256', block), ((b - s.start) / BLOCK_SIZE) * HASH_SIZE);
         }
       });
     }
@@ -164,7 +164,7 @@ export function hashFileRanges(ranges: readonly StreamRange[], spec: PiecesSpec)
       const b = blocks[k] as Uint8Array;
       const count = Math.ceil(b.length / perPiece);
       const out = new Uint8Array(count * HASH_SIZE);
-      for (let p = 0; p < count; p++) out.set(pieceRoot(b.subarray(p * perPiece, (p + 1) * perPiece), pieceLength, s.onePiece), p * HASH_SIZE);
+      for (let p = 0; p < count; p++) out.set(pieceRootOf(b.subarray(p * perPiece, (p + 1) * perPiece), pieceLength, s.onePiece), p * HASH_SIZE);
       return out;
     });
   }

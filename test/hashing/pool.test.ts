@@ -2,8 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { HashPool, sha256Blocks, v2PieceHashes } from '../../src/hashing/index.js';
-import { fileTreeFromBlockHashes } from '../../src/metainfo/merkle.js';
+import { HashPool, pieceRootOf, sha256Blocks, v2PieceHashes } from '../../src/hashing/index.js';
+import { fileTreeFromBlockHashes, pieceRoot } from '../../src/metainfo/merkle.js';
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 function bytes(n: number, seed = 1): Uint8Array {
@@ -235,5 +235,17 @@ test('hashFiles: workers read file ranges and zero runs themselves', async () =>
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pieceRootOf equals merkle.ts pieceRoot for any block count, padded or one-piece', () => {
+  for (const pieceLength of [16384, 65536, 1 << 20]) {
+    const perPiece = pieceLength / 16384;
+    for (let blocks = 1; blocks <= perPiece; blocks = blocks < 4 ? blocks + 1 : blocks * 2 - 1) {
+      const hashes = bytes(blocks * 32, blocks + pieceLength);
+      for (const onePiece of [false, true]) {
+        assert.equal(hex(pieceRootOf(hashes, pieceLength, onePiece)), hex(pieceRoot(hashes, pieceLength, onePiece)), `${pieceLength}/${blocks}/${onePiece}`);
+      }
+    }
   }
 });
