@@ -176,8 +176,8 @@ def make_session(args):
         "announce_to_all_trackers": True,
         "announce_to_all_tiers": True,
         "alert_mask": (lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
-                       | lt.alert.category_t.tracker_notification
-                       | (lt.alert.category_t.peer_notification if args.verbose else 0)),
+                       | lt.alert.category_t.tracker_notification | lt.alert.category_t.peer_notification
+                       | lt.alert.category_t.connect_notification),
         "user_agent": "shoal-interop/libtorrent-%s" % lt.__version__,
     })
     if args.host != "127.0.0.1":
@@ -242,6 +242,9 @@ def report_alerts(ses, args, alerts=None):
             emit({"event": "torrent_error", "message": a.message()})
         elif isinstance(a, lt.hash_failed_alert):
             emit({"event": "hash_failed", "piece": a.piece_index})
+        elif isinstance(a, (lt.peer_disconnected_alert, lt.peer_error_alert, lt.peer_ban_alert)):
+            # Why a peer went away is the first thing to know when a transfer stalls.
+            emit({"event": type(a).__name__.replace("_alert", ""), "message": a.message()})
         elif args.verbose:
             emit({"event": "alert", "type": type(a).__name__, "message": a.message()})
 
