@@ -24,7 +24,10 @@ export function httpGetBody(url: string, opts: RequestOptions = {}): Promise<Uin
     const u = new URL(url);
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
       method: 'GET',
-      headers: { 'user-agent': 'shoal/0.1', 'accept-encoding': 'identity' },
+      // Announces are minutes apart, and many trackers close after each reply: a pooled
+      // keep-alive socket would often be dead on reuse.
+      agent: false,
+      headers: { 'user-agent': 'shoal/0.1', 'accept-encoding': 'identity', connection: 'close' },
     });
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT;
     const timer = setTimeout(() => {

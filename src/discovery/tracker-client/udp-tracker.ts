@@ -121,14 +121,17 @@ export class UdpTrackerClient {
     let from = rinfo.address;
     if (from.startsWith('::ffff:') && from.includes('.')) from = from.slice(7);
     if (from !== p.target.address || rinfo.port !== p.target.port) return;
+    const tx = msg.readUInt32BE(4);
     let r: UdpResponse;
     try {
       r = decodeUdpResponse(msg, family);
     } catch (e) {
-      if (e instanceof TrackerProtoError) return; // a garbled reply is treated as lost
-      throw e;
+      if (!(e instanceof TrackerProtoError)) throw e;
+      // From the tracker's own address, so not a stray packet: a refusal in a short form
+      // (opentracker answers unlisted torrents with 8 bytes). Report it rather than wait.
+      r = { action: 'error', transactionId: tx, message: `malformed reply from the tracker (${msg.length} bytes): ${e.message}` };
     }
-    this.pending.delete(r.transactionId);
+    this.pending.delete(tx);
     p.resolve(r);
   }
 
