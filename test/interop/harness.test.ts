@@ -59,6 +59,10 @@ test('process: output is captured and the whole process group is killed', { time
   await waitFor(() => !alive(grandchild), { timeoutMs: 3000, intervalMs: 20, what: 'grandchild to die' });
   await assert.rejects(p.waitForLine(/never/, 1000), /exited .* before printing/);
 
+  const r = spawnProcess(t, 'sh', ['-c', 'echo a; echo b; echo b; echo b; echo end']);
+  assert.deepEqual(await r.waitForExit(5000), { code: 0, signal: null });
+  assert.equal(r.tail(), '  a\n  b  (×3)\n  end', 'repeated lines are folded in error output');
+
   const q = spawnProcess(t, 'sh', ['-c', 'echo started; sleep 60']);
   await assert.rejects(q.waitForLine(/never/, 200), (e: Error) => /timed out after 200 ms/.test(e.message) && /started/.test(e.message));
 });

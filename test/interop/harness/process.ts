@@ -187,12 +187,26 @@ export class ManagedProcess {
     return this.ring;
   }
 
-  /** The last `n` lines as text, for error messages. */
+  /** The last `n` lines as text, for error messages; repeats of a line are folded into one. */
   tail(n = 40): string {
-    return this.ring
-      .slice(-n)
-      .map((l) => (l.stream === 'stderr' ? `! ${l.text}` : `  ${l.text}`))
-      .join('\n');
+    const out: string[] = [];
+    let prev: Line | undefined;
+    let repeats = 0;
+    const flush = (): void => {
+      if (prev === undefined) return;
+      out.push(`${prev.stream === 'stderr' ? '!' : ' '} ${prev.text}${repeats > 1 ? `  (×${repeats})` : ''}`);
+    };
+    for (const l of this.ring) {
+      if (prev !== undefined && l.text === prev.text && l.stream === prev.stream) {
+        repeats++;
+        continue;
+      }
+      flush();
+      prev = l;
+      repeats = 1;
+    }
+    flush();
+    return out.slice(-n).join('\n');
   }
 
   get exitStatusNow(): ExitStatus | undefined {
