@@ -36,6 +36,7 @@ import {
   writeRequest,
   type PieceMessage,
   type RequestMessage,
+  type TorrentGeometry,
   type WireMessage,
 } from '../wire/index.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -133,6 +134,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly downRate: RateEstimator;
   private readonly upRate: RateEstimator;
   private readonly bannedIps = new Set<string>();
+  /**
+   * What peers may request of us. For a v2-only torrent libtorrent pads the last file up to a
+   * whole piece (BEP 52 alignment gap) and requests the gap too; we serve it as zeros. Our own
+   * requests stay within the file's bytes (picker.geometry), which every peer accepts.
+   */
+  private readonly servedGeometry: TorrentGeometry;
   private readonly timers: (() => void)[] = [];
   private pendingWrites = 0;
   private stopped = false;
@@ -153,6 +160,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.random = opts.random ?? xoshiro128ss(Date.now() >>> 0);
     this.verifier = new PieceChecker(meta, opts.pool);
     const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
+    this.servedGeometry = meta.pieces ? geometry : { ...geometry, totalLength: meta.pieceCount * meta.pieceLength };
     this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
     const inflight = opts.maxInflightBytes ?? 24 * 1024 * 1024;
     this.picker = new PiecePicker({
@@ -281,7 +289,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   // ---- incoming messages --------------------------------------------------------------------
 
   private onMessage(peer: PeerState, m: WireMessage): void {
-    const problem = checkNegotiated(m, peer.conn.features) ?? validateMessage(m, this.picker.geometry);
+    const problem = checkNegotiated(m, peer.conn.features)
+      ?? validateMessage(m, m.type === 'request' || m.type === 'cancel' ? this.servedGeometry : this.picker.geometry);
     if (problem) return this.drop(peer, problem);
     const first = !peer.gotFirstMessage && m.type !== 'keep-alive' && m.type !== 'extended';
     if (m.type !== 'keep-alive' && m.type !== 'extended') peer.gotFirstMessage = true;
@@ -613,7 +622,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         continue;
       }
       if (peer.conn.closed || peer.amChoking) return;
-      const block = data.subarray(req.begin, req.begin + req.length);
+      let block = data.subarray(req.begin, req.begin + req.length);
+      if (block.length < req.length) {
+        // The alignment gap after a v2 torrent's last file (see servedGeometry): zeros.
+        const padded = new Uint8Array(req.length);
+        padded.set(block);
+        block = padded;
+      }
       peer.conn.send(encodePieceHeader(req.index, req.begin, block.length), block);
       const now = this.sched.now();
       peer.lastSendAt = now;
