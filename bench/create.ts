@@ -166,8 +166,13 @@ async function run(): Promise<void> {
 
   for (const t of tools) timed(t); // warm-up: page cache, binaries, Python modules
   const times = new Map<string, Timing[]>(tools.map((t) => [t.name, []]));
-  for (let i = 0; i < RUNS; i++) for (const t of tools) times.get(t.name)?.push(timed(t));
-  const raw = await rawSha1(THREADS, 512);
+  const raws: { rate: number; cpuPerGiB: number }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const t of tools) times.get(t.name)?.push(timed(t));
+    raws.push(await rawSha1(THREADS, 512));
+  }
+  // Best of the runs, like the tools: background load only ever slows a run down.
+  const raw = { rate: Math.max(...raws.map((r) => r.rate)), cpuPerGiB: Math.min(...raws.map((r) => r.cpuPerGiB)) };
   const small = timed({ ...(tools[0] as Tool), cmd: shoalCmd(main, 'v1', smallData, join(outDir, 'small.torrent')), output: join(outDir, 'small.torrent') });
 
   const rows = tools.map((t) => {
@@ -203,7 +208,10 @@ async function run(): Promise<void> {
   }
   lines.push('');
   const rawCpu = raw.cpuPerGiB * (SIZE_MIB / 1024);
-  lines.push(`- raw SHA-1, ${THREADS} worker threads on in-memory buffers: ${raw.rate.toFixed(0)} MiB/s, ${rawCpu.toFixed(2)} CPU s for ${SIZE_MIB} MiB`);
+  lines.push(
+    `- raw SHA-1, ${THREADS} worker threads on in-memory buffers (best of ${RUNS}): ${raw.rate.toFixed(0)} MiB/s, ` +
+      `${rawCpu.toFixed(2)} CPU s for ${SIZE_MIB} MiB`,
+  );
   if (fastestV1) lines.push(`- shoal v1 vs fastest v1 reference (${fastestV1.name}): ${(fastestV1.best / shoalV1.best).toFixed(2)}x its speed`);
   if (ltHybrid) lines.push(`- shoal hybrid vs ${ltHybrid.name}: ${(ltHybrid.best / shoalHybrid.best).toFixed(2)}x its speed`);
   lines.push(`- shoal v1 at ${((shoalV1.rate / raw.rate) * 100).toFixed(0)}% of raw ${THREADS}-core SHA-1 throughput (target >= 80%)`);
