@@ -321,7 +321,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       case 'bitfield':
       case 'have-all':
       case 'have-none':
-        if (!first || peer.announced) return this.drop(peer, new TorrentError('PEER_PROTOCOL', `${m.type} after other messages`));
+        if (!first || peer.announced) {
+          // aria2 sends have-none and then, mid-connection, bitfields and have-all. BEP 3/6 want
+          // them first, but a late one only adds haves (peers never lose pieces): merge it.
+          if (m.type === 'have-none') return;
+          const late = m.type === 'bitfield' ? Bitfield.fromBytes(m.bitfield, this.metainfo.pieceCount) : new Bitfield(this.metainfo.pieceCount);
+          if (m.type === 'have-all') late.setAll();
+          return this.mergeLateHaves(peer, late);
+        }
         peer.announced = true;
         if (m.type === 'bitfield') {
           peer.has = Bitfield.fromBytes(m.bitfield, this.metainfo.pieceCount);
@@ -373,6 +380,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         // keep-alive, port, suggest, hashes, hash-reject, unknown: nothing to do here.
         return;
     }
+  }
+
+  private mergeLateHaves(peer: PeerState, late: Bitfield): void {
+    for (let p = 0; p < this.metainfo.pieceCount; p++) {
+      if (!late.get(p) || peer.has.get(p)) continue;
+      peer.has.set(p);
+      if (!peer.seed) this.picker.peerHave(peer.key, p);
+    }
+    peer.announced = true;
+    this.updateInterest(peer);
   }
 
   private onClose(peer: PeerState, reason: Error | undefined): void {
