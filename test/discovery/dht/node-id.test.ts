@@ -49,7 +49,7 @@ test('BEP 42 test vectors', () => {
     assert.equal(id[19], rand);
     assert.ok(isSecureNodeId(id, ipb));
     const other = Uint8Array.from(id);
-    other[0] ^= 1;
+    other[0] = other[0]! ^ 1;
     assert.ok(!isSecureNodeId(other, ipb));
   }
   // the example ids from the BEP
