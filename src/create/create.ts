@@ -37,6 +37,11 @@ export interface CreateTorrentOptions {
   readonly name?: string;
   /** Hash threads when no `pool` is given; default os.availableParallelism(). */
   readonly threads?: number;
+  /**
+   * Hash on the calling thread too (it counts as one of `threads`): for processes that do nothing
+   * else, like the CLI; the event loop is blocked a few milliseconds per job. Default false.
+   */
+  readonly mainThread?: boolean;
   /** An existing pool to hash on (left open); otherwise one is made and closed. */
   readonly pool?: HashPool;
   /** Bytes of file data hashed so far and the total. */
@@ -75,7 +80,7 @@ function checkOptions(o: CreateTorrentOptions): void {
 
 export async function createTorrent(opts: CreateTorrentOptions): Promise<CreatedTorrent> {
   checkOptions(opts);
-  const pool = opts.pool ?? new HashPool({ size: opts.threads ?? availableParallelism() });
+  const pool = opts.pool ?? new HashPool({ size: opts.threads ?? availableParallelism(), mainThread: opts.mainThread === true });
   try {
     pool.warm();
     return await create(opts, pool);

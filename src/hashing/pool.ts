@@ -12,6 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { AbortedError, ShoalError } from '../errors.js';
+import { InlineExecutor } from './inline.js';
 import type { JobReply, JobResult, JobSpec, PiecesResult, PiecesSpec, StreamRange } from './protocol.js';
 
 export class HashPoolClosedError extends ShoalError {
@@ -42,6 +43,12 @@ export interface HashPoolOptions {
   readonly perWorker?: number;
   /** Jobs accepted (running + queued) before new ones wait. Default size * perWorker * 2. */
   readonly maxPending?: number;
+  /**
+   * Count the calling thread as one of the `size` executors (so `size - 1` workers). For processes
+   * that only hash, like `shoal create`: saves a worker start-up; each job blocks the event loop
+   * while it runs. Default false.
+   */
+  readonly mainThread?: boolean;
 }
 
 export interface HashJobOptions {
@@ -51,6 +58,7 @@ export interface HashJobOptions {
 }
 
 export interface HashPoolStats {
+  /** Executors started: worker threads, plus the main thread with `mainThread`. */
   readonly workers: number;
   /** Jobs posted to workers whose reply has not come back. */
   readonly running: number;
@@ -77,8 +85,16 @@ interface Job {
   onAbort?: () => void;
 }
 
+/** What the pool needs of a worker thread; InlineExecutor provides it on the main thread. */
+interface Executor {
+  postMessage(value: unknown, transferList?: readonly ArrayBuffer[]): void;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
 interface Slot {
-  readonly worker: Worker;
+  readonly worker: Executor;
   readonly inflight: Map<number, Job>;
   dead: boolean;
 }
@@ -110,6 +126,7 @@ export class HashPool {
   readonly size: number;
   readonly perWorker: number;
   readonly maxPending: number;
+  readonly mainThread: boolean;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly waiting: Job[] = [];
@@ -124,6 +141,7 @@ export class HashPool {
     this.size = size;
     this.perWorker = opts.perWorker ?? 2;
     this.maxPending = opts.maxPending ?? size * this.perWorker * 2;
+    this.mainThread = opts.mainThread === true;
     if (this.perWorker < 1 || this.maxPending < 1) throw new RangeError('hash pool: bad limits');
   }
 
@@ -316,6 +334,13 @@ export class HashPool {
   }
 
   private spawn(): Slot {
+    if (this.mainThread && !this.slots.some((s) => s.worker instanceof InlineExecutor)) {
+      const inline = new InlineExecutor();
+      const slot: Slot = { worker: inline, inflight: new Map(), dead: false };
+      inline.on('message', (reply) => this.onReply(slot, reply));
+      this.slots.push(slot);
+      return slot;
+    }
     const worker = new Worker(workerEntry(), { execArgv: workerExecArgv() });
     worker.unref();
     const slot: Slot = { worker, inflight: new Map(), dead: false };

@@ -108,6 +108,8 @@ for (const format of FORMATS) {
     const one = await createTorrent({ path: tree, format, pieceLength: 16384, creationDate: 1, threads: 1 });
     const two = await createTorrent({ path: tree, format, pieceLength: 16384, creationDate: 1, threads: 2, chunkSize: 16384 });
     assert.equal(hex(one.torrent), hex(two.torrent));
+    const main = await createTorrent({ path: tree, format, pieceLength: 16384, creationDate: 1, threads: 2, mainThread: true });
+    assert.equal(hex(main.torrent), hex(one.torrent), 'hashing on the main thread too');
   });
 
   test(`${format}: libtorrent reads the same info hashes and finds every piece`, async (t) => {

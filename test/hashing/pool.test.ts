@@ -249,3 +249,26 @@ test('pieceRootOf equals merkle.ts pieceRoot for any block count, padded or one-
     }
   }
 });
+
+test('mainThread: the calling thread is one of the executors, with the same answers', async () => {
+  for (const size of [1, 2]) {
+    const p = new HashPool({ size, mainThread: true });
+    try {
+      const items = SIZES.map((n, i) => bytes(n, i + 80));
+      assert.deepEqual((await p.sha1Many(items)).map(hex), items.map((d) => hex(sha1(d))));
+      assert.equal(p.stats.workers, size);
+      const d = bytes(100_000, 90);
+      assert.equal(await p.verifyV1(d, sha1(d)), true);
+      const ac = new AbortController();
+      const jobs = Array.from({ length: 6 }, (_, i) => p.sha1(bytes(1 << 20, 91 + i), { signal: i === 5 ? ac.signal : undefined }));
+      ac.abort();
+      await assert.rejects(jobs[5] as Promise<Uint8Array>, { code: 'ABORTED' });
+      await Promise.all(jobs.slice(0, 5));
+      const pending = assert.rejects(p.sha1(bytes(1 << 20, 99)), { code: 'HASH_POOL_CLOSED' });
+      await p.close();
+      await pending;
+    } finally {
+      await p.close();
+    }
+  }
+});

@@ -136,6 +136,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values['no-date'] ? { creationDate: null } : {}),
       ...(threads !== undefined ? { threads } : {}),
+      // This process only hashes: its main thread is one of the hashing threads.
+      mainThread: true,
       signal: io.signal,
       onProgress: (done, total) => bar?.update(done, total),
       onNote: (note) => {
