@@ -230,6 +230,7 @@ async function run(): Promise<void> {
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.versions.node}. ` +
       'Wall time of each child process, startup included; one warm-up run each, then timed runs round-robin.',
     '',
+    '',
   ];
   if (process.env.BENCH_NO_RESULTS === '1') return;
   // Appending (never rewriting) keeps the sections other benchmarks add in the meantime.

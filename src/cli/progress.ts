@@ -53,7 +53,9 @@ export function renderProgress(label: string, done: number, total: number, elaps
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
   const eta = rate > 0 ? (total - done) / rate : Infinity;
   const pct = `${(frac * 100).toFixed(1).padStart(5)}%`;
-  const tail = ` ${pct} ${formatBytes(done)}/${formatBytes(total)} ${formatBytes(rate)}/s ETA ${done >= total ? '00:00' : formatDuration(eta)}`;
+  // Fixed-width fields keep the bar from changing length as the numbers change.
+  const bytes = `${formatBytes(done).padStart(10)}/${formatBytes(total)}`;
+  const tail = ` ${pct} ${bytes} ${`${formatBytes(rate)}/s`.padStart(12)} ETA ${done >= total ? '00:00' : formatDuration(eta)}`;
   const head = label ? `${label} ` : '';
   const barWidth = Math.min(40, width - head.length - tail.length - 2);
   if (barWidth < 5) return (head + tail.trimStart()).slice(0, Math.max(0, width));
@@ -72,7 +74,9 @@ export function createProgress(stream: ProgressStream, opts: ProgressOptions = {
   let drawn = false;
   let ended = false;
   const draw = (): void => {
-    const width = (stream.columns ?? 80) - 1;
+    // A pseudo-terminal may report 0 columns: fall back to 80 rather than draw nothing.
+    const cols = stream.columns !== undefined && stream.columns >= 20 ? stream.columns : 80;
+    const width = cols - 1;
     stream.write(`\r${renderProgress(label, state.done, state.total, now() - start, width)}\x1b[K`);
     drawn = true;
   };

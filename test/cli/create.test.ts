@@ -136,7 +136,8 @@ test('piece length sizes and the progress bar text', () => {
   assert.equal(parsePieceLength('2MiB'), 2 << 20);
   assert.throws(() => parsePieceLength('1.5M'), { code: 'USAGE' });
   const line = renderProgress('hashing', 512 << 20, 1 << 30, 1000, 99);
-  assert.match(line, /^hashing \[#{20}-{20}\] {2}50\.0% 512\.0 MiB\/1\.00 GiB 512\.0 MiB\/s ETA 00:01$/);
+  assert.match(line, /^hashing \[#+-+\] {2}50\.0% +512\.0 MiB\/1\.00 GiB +512\.0 MiB\/s ETA 00:01$/);
+  assert.equal(line.length, renderProgress('hashing', 1, 1 << 30, 1000, 99).length, 'the bar keeps its length');
   assert.ok(renderProgress('x', 1, 2, 10, 30).length <= 30);
   const off = new Capture(false);
   createProgress(off).update(1, 2);
