@@ -418,14 +418,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (want) this.fillRequests(peer);
   }
 
-  private fillRequests(peer: PeerState): void {
+  /**
+   * Tops up the peer's request pipeline. `lazy` (after each block) waits until a batch of slots
+   * is free, so requests go out a dozen at a time rather than one per received block.
+   */
+  private fillRequests(peer: PeerState, lazy = false): void {
     if (this.stopped || peer.conn.closed || !peer.amInterested) return;
     if (peer.peerChoking && peer.allowedFast.size === 0) return;
     if (this.storage.pendingWriteBytes > MAX_PENDING_WRITE_BYTES) return;
     if (!this.downLimit.unlimited && this.downLimit.waitMs() > 0) return this.retryLater(peer, this.downLimit.waitMs());
     const now = this.sched.now();
     const room = peer.requests.room(now);
-    if (room <= 0) return;
+    if (room <= 0 || (lazy && room < Math.min(16, Math.ceil(peer.requests.outstanding / 4)))) return;
     const picks = this.picker.pickBlocks(peer.key, peer.has, room,
       peer.peerChoking ? { fastAllowed: peer.allowedFast } : undefined);
     if (picks.length === 0) {
@@ -485,7 +489,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       buf.set(m.block, m.begin);
       if (r.pieceComplete) void this.verifyPiece(m.index);
     }
-    this.fillRequests(peer);
+    this.fillRequests(peer, true);
   }
 
   private async verifyPiece(piece: number): Promise<void> {

@@ -27,6 +27,7 @@
 import type { BlockRequest } from './geometry.js';
 import { RateEstimator, type RateEstimatorOptions } from './rate.js';
 import { SwarmError } from './errors.js';
+import { Deque } from './deque.js';
 
 export interface RequestQueueOptions {
   /** Time the peer connected (ms). */
@@ -77,7 +78,7 @@ export class RequestQueue {
   private readonly maxTimeoutMs: number;
   private readonly timeoutBlocks: number;
   /** Outstanding requests, oldest first. */
-  private readonly queue: Outstanding[] = [];
+  private readonly queue = new Deque<Outstanding>();
   private slowStart = true;
   private slowStartSize: number;
   private lastRateCheckAt: number;
@@ -123,7 +124,7 @@ export class RequestQueue {
 
   /** Outstanding requests, oldest first. */
   pending(): BlockRequest[] {
-    return this.queue.map((o) => o.req);
+    return this.queue.toArray().map((o) => o.req);
   }
 
   /** The peer's BEP 10 'reqq' (from its extended handshake). Non-positive or absurd values are ignored. */
@@ -180,7 +181,7 @@ export class RequestQueue {
   /** Choked (without the fast extension) or disconnected: every request is void. Returns them. */
   clear(): BlockRequest[] {
     const all = this.pending();
-    this.queue.length = 0;
+    this.queue.clear();
     return all;
   }
 
@@ -191,7 +192,7 @@ export class RequestQueue {
   tick(now: number): TickResult {
     const result: TickResult = { timedOut: [], becameSnubbed: false };
     if (this.slowStart) this.checkSlowStart(now);
-    const head = this.queue[0];
+    const head = this.queue.at(0);
     if (head === undefined) return result;
     if (!this.isSnubbed && now - this.waitingSince >= this.snubAfterMs) {
       this.isSnubbed = true;
@@ -232,9 +233,9 @@ export class RequestQueue {
     // Answers come in request order, so the match is almost always at the front.
     const q = this.queue;
     for (let i = 0; i < q.length; i++) {
-      const r = (q[i] as Outstanding).req;
+      const r = (q.at(i) as Outstanding).req;
       if (r.piece === block.piece && r.begin === block.begin && r.length === block.length) {
-        q.splice(i, 1);
+        q.removeAt(i);
         return true;
       }
     }
