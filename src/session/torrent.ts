@@ -7,7 +7,6 @@
 // is a send, a storage call or a timer on the injected Scheduler, so the same engine runs on
 // sockets and in the simulator.
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import { ShoalError } from '../errors.js';
 import type { Metainfo } from '../metainfo/index.js';
 import type { HashPool } from '../hashing/index.js';
@@ -42,6 +41,7 @@ import {
 import type { PeerConnection } from './peer-connection.js';
 import { PeerState } from './peer-state.js';
 import { PieceCache } from './piece-cache.js';
+import { CorruptionLedger, type BlockSender } from './corruption-ledger.js';
 import { BufferPool } from './buffer-pool.js';
 import { PieceChecker } from './piece-checker.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
@@ -127,8 +127,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly choker: Choker;
   private readonly buffers = new Map<number, Uint8Array>();
   private readonly bufferPool: BufferPool;
-  /** Blocks of pieces that failed their check, by sender, to pin the liar once a good copy arrives. */
-  private readonly failedBlocks = new Map<number, { from: string; hash: string; begin: number }[]>();
+  /** Who sent which block of pieces that failed their check, to pin the liar once a good copy arrives. */
+  private readonly ledger = new CorruptionLedger(BLOCK);
   private readonly upLimit: TokenBucket;
   private readonly downLimit: TokenBucket;
   private readonly downRate: RateEstimator;
@@ -542,13 +542,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const senders = this.picker.pieceFailed(piece).map(String);
     this.wasted += data.length;
     // Remember who sent what, so the liar can be pinned when a good copy verifies.
-    const record = this.failedBlocks.get(piece) ?? [];
-    sources.forEach((from, i) => {
-      if (from === undefined) return;
-      const begin = i * BLOCK;
-      record.push({ from: String(from), begin, hash: blockHash(data, begin) });
-    });
-    this.failedBlocks.set(piece, record);
+    this.ledger.recordFailure(piece, data, sources.map((from): BlockSender | undefined => {
+      const p = from === undefined ? undefined : this.peers.get(String(from));
+      return p ? { key: p.key, ip: p.conn.stream.remoteAddress } : undefined;
+    }));
     this.bufferPool.release(data);
     const addrs: string[] = [];
     for (const key of senders) {
@@ -565,14 +562,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   private pinLiars(piece: number, good: Uint8Array): void {
-    const record = this.failedBlocks.get(piece);
-    if (!record) return;
-    this.failedBlocks.delete(piece);
-    for (const r of record) {
-      if (blockHash(good, r.begin) === r.hash) continue;
-      const p = this.peers.get(r.from);
+    for (const liar of this.ledger.liars(piece, good)) {
+      const p = this.peers.get(liar.key);
       if (p) this.ban(p, `sent a corrupt block of piece ${piece}`);
-      else this.bannedIps.add(r.from.replace(/:\d+#\d+$/, '').replace(/^\[|\]$/g, ''));
+      else this.bannedIps.add(liar.ip);
     }
   }
 
@@ -768,8 +761,4 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function blockHash(data: Uint8Array, begin: number): string {
-  return createHash('sha1').update(data.subarray(begin, begin + BLOCK)).digest('hex');
 }
