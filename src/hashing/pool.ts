@@ -5,36 +5,19 @@
 //   - a view over a SharedArrayBuffer is shared: the caller must not change it until the job settles;
 //   - `{ transfer: true }` hands ownership of the view's whole ArrayBuffer to the pool: it is moved
 //     (detached in the caller) and, for `hashPieces`, handed back in the result as `data`;
-//   - anything else is copied once (just the view's bytes, never the whole backing buffer).
+//   - anything else is copied once (just the view's bytes, never the whole backing buffer);
+//   - `hashFiles` sends no data at all: the worker reads the file ranges itself.
+// With `mainThread`, the calling thread is one of the executors (for processes that only hash).
 // Jobs past `maxPending` (running + queued) wait before they are queued, and `waitForCapacity()`
 // lets a producer pause before it reads more. Idle workers are unref'd, so a pool that is never
 // closed does not keep the process alive; `close()` is idempotent and rejects unfinished jobs.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { AbortedError, ShoalError } from '../errors.js';
+import { AbortedError } from '../errors.js';
+import { HashPoolClosedError, HashReadError, HashWorkerError } from './errors.js';
 import { InlineExecutor } from './inline.js';
+import { workerEntry, workerExecArgv } from './spawn.js';
 import type { JobReply, JobResult, JobSpec, PiecesResult, PiecesSpec, StreamRange } from './protocol.js';
-
-export class HashPoolClosedError extends ShoalError {
-  constructor() {
-    super('HASH_POOL_CLOSED', 'hash pool: closed before the job finished');
-  }
-}
-
-export class HashWorkerError extends ShoalError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('HASH_WORKER_FAILED', `hash pool: ${message}`, options);
-  }
-}
-
-/** A worker could not read a file it was asked to hash, or the file changed under it. */
-export class HashReadError extends ShoalError {
-  declare readonly code: 'HASH_FILE_CHANGED' | 'HASH_READ_FAILED';
-
-  constructor(code: 'HASH_FILE_CHANGED' | 'HASH_READ_FAILED', message: string) {
-    super(code, `hash pool: ${message}`);
-  }
-}
 
 export interface HashPoolOptions {
   /** Worker threads; default os.availableParallelism(). */
@@ -97,29 +80,6 @@ interface Slot {
   readonly worker: Executor;
   readonly inflight: Map<number, Job>;
   dead: boolean;
-}
-
-function workerEntry(): URL {
-  // From dist/ the worker is a plain .js file next to this one. From source (tests and benches
-  // under tsx) it is worker.ts, and Node 20 does not apply the parent's loader hooks to a worker's
-  // entry, so a tiny data: module registers tsx in the worker before importing it.
-  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
-  const target = new URL('./worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(target)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
-/** The parent's Node flags minus those a worker rejects (`node --input-type=module -e ...`). */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--input-type') i++;
-    else if (!a.startsWith('--input-type=')) out.push(a);
-  }
-  return out;
 }
 
 export class HashPool {
