@@ -4,15 +4,21 @@
 // loop, so a burst of requests or haves costs one write.
 import { ShoalError } from '../errors.js';
 import type { ByteStream } from '../transport/types.js';
+import type { BlockRequest } from '../swarm/index.js';
 import {
   commonFeatures,
   encodeHandshake,
+  encodeMessage,
+  encodePieceHeader,
   makeReserved,
+  REQUEST_MESSAGE_LENGTH,
   WireDecoder,
+  writeRequest,
   type Handshake,
   type ReservedFlags,
   type WireMessage,
 } from '../wire/index.js';
+import type { OutgoingMessage, PeerLink } from './peer-link.js';
 
 export class PeerError extends ShoalError {}
 
@@ -26,7 +32,7 @@ export interface PeerConnectionEvents {
 /** Features shoal offers in its handshake. */
 export const OUR_FEATURES: ReservedFlags = { extensionProtocol: true, fast: true };
 
-export class PeerConnection {
+export class PeerConnection implements PeerLink {
   private readonly decoder: WireDecoder;
   private out: Uint8Array[] = [];
   private outBytes = 0;
@@ -49,6 +55,27 @@ export class PeerConnection {
     stream.on('close', (err) => this.onClose(err));
   }
 
+  get remoteIp(): string {
+    return this.stream.remoteAddress;
+  }
+
+  get remotePeerId(): Uint8Array {
+    return this.remoteHandshake?.peerId ?? new Uint8Array(20);
+  }
+
+  /** Encodes a message; a piece's block goes out as is, after its 13-byte header (no copy). */
+  send(m: OutgoingMessage): void {
+    if (m.type === 'piece') this.sendBytes(encodePieceHeader(m.index, m.begin, m.block.length), m.block);
+    else this.sendBytes(encodeMessage(m));
+  }
+
+  sendRequests(blocks: readonly BlockRequest[]): void {
+    const out = new Uint8Array(blocks.length * REQUEST_MESSAGE_LENGTH);
+    let off = 0;
+    for (const b of blocks) off = writeRequest(out, off, b.piece, b.begin, b.length);
+    this.sendBytes(out);
+  }
+
   get address(): string {
     const h = this.stream.remoteAddress;
     return h.includes(':') ? `[${h}]:${this.stream.remotePort}` : `${h}:${this.stream.remotePort}`;
@@ -66,11 +93,11 @@ export class PeerConnection {
   }
 
   sendHandshake(infoHash: Uint8Array, peerId: Uint8Array, features: ReservedFlags = OUR_FEATURES): void {
-    this.send(encodeHandshake({ reserved: makeReserved(features), infoHash, peerId }));
+    this.sendBytes(encodeHandshake({ reserved: makeReserved(features), infoHash, peerId }));
   }
 
   /** Queues bytes; they leave in one write at the end of this turn of the event loop. */
-  send(...chunks: Uint8Array[]): void {
+  sendBytes(...chunks: Uint8Array[]): void {
     if (this.closed) return;
     for (const c of chunks) {
       this.out.push(c);

@@ -2,7 +2,7 @@
 // its request pipeline (swarm/request-queue), its upload queue, and rates for the choker.
 import { Bitfield, RateEstimator, RequestQueue } from '../swarm/index.js';
 import type { ExtensionHandshake, RequestMessage } from '../wire/index.js';
-import type { PeerConnection } from './peer-connection.js';
+import type { PeerLink } from './peer-link.js';
 
 export class PeerState {
   /** BEP 3: every connection starts choked and not interested, on both sides. */
@@ -40,7 +40,7 @@ export class PeerState {
   downloaded = 0;
   uploaded = 0;
 
-  constructor(readonly key: string, readonly conn: PeerConnection, pieceCount: number, now: number) {
+  constructor(readonly key: string, readonly conn: PeerLink, pieceCount: number, now: number) {
     this.has = new Bitfield(pieceCount);
     this.requests = new RequestQueue({ now });
     this.uploadRate = new RateEstimator(now);

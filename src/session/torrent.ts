@@ -15,30 +15,14 @@ import { Bitfield, Choker, PiecePicker, RateEstimator, xoshiro128ss, type BlockR
 import {
   checkNegotiated,
   decodeExtensionHandshake,
-  encodeBitfield,
-  encodeCancel,
-  encodeChoke,
-  encodeExtended,
-  encodeHashReject,
   encodeExtensionHandshake,
-  encodeHave,
-  encodeHaveAll,
-  encodeHaveNone,
-  encodeInterested,
-  encodeKeepAlive,
-  encodeNotInterested,
-  encodePieceHeader,
-  encodeReject,
-  encodeUnchoke,
-  REQUEST_MESSAGE_LENGTH,
   validateMessage,
-  writeRequest,
   type PieceMessage,
   type RequestMessage,
   type TorrentGeometry,
   type WireMessage,
 } from '../wire/index.js';
-import type { PeerConnection } from './peer-connection.js';
+import type { OutgoingMessage, PeerLink } from './peer-link.js';
 import { PeerState } from './peer-state.js';
 import { PieceCache } from './piece-cache.js';
 import { CorruptionLedger, type BlockSender } from './corruption-ledger.js';
@@ -109,6 +93,14 @@ const MAX_REJECTS = 64;
 /** A snubbed peer that still sends nothing after this long is dropped to free its slot. */
 const STALL_DROP_MS = 120_000;
 const EXT_HANDSHAKE = 0;
+// Payload-less messages, shared: they are sent often and never change.
+const CHOKE: OutgoingMessage = { type: 'choke' };
+const UNCHOKE: OutgoingMessage = { type: 'unchoke' };
+const INTERESTED: OutgoingMessage = { type: 'interested' };
+const NOT_INTERESTED: OutgoingMessage = { type: 'not-interested' };
+const KEEP_ALIVE: OutgoingMessage = { type: 'keep-alive' };
+const HAVE_ALL: OutgoingMessage = { type: 'have-all' };
+const HAVE_NONE: OutgoingMessage = { type: 'have-none' };
 /** Verified pieces waiting for the disk beyond this pause requesting: the disk sets the pace. */
 const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
 
@@ -231,23 +223,21 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   /** Hands over a connection whose handshake (for this torrent) is complete in both directions. */
-  addConnection(conn: PeerConnection): boolean {
-    const hs = conn.remoteHandshake;
-    if (this.stopped || !hs || conn.closed) {
+  addConnection(conn: PeerLink): boolean {
+    if (this.stopped || conn.closed) {
       conn.close();
       return false;
     }
-    if (this.bannedIps.has(conn.stream.remoteAddress)) {
+    if (this.bannedIps.has(conn.remoteIp)) {
       conn.close(new TorrentError('PEER_BANNED', 'peer is banned'));
       return false;
     }
-    if (equal(hs.peerId, this.opts.peerId)) {
+    if (equal(conn.remotePeerId, this.opts.peerId)) {
       conn.close(new TorrentError('PEER_SELF', 'connected to ourselves'));
       return false;
     }
     for (const p of this.peers.values()) {
-      const other = p.conn.remoteHandshake;
-      if (other && equal(other.peerId, hs.peerId)) {
+      if (equal(p.conn.remotePeerId, conn.remotePeerId)) {
         conn.close(new TorrentError('PEER_DUPLICATE', 'already connected to this peer id'));
         return false;
       }
@@ -273,16 +263,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private sendGreeting(peer: PeerState): void {
     const c = peer.conn;
     if (c.features.extensionProtocol) {
-      c.send(encodeExtended(EXT_HANDSHAKE, encodeExtensionHandshake({
+      c.send({ type: 'extended', extendedId: EXT_HANDSHAKE, payload: encodeExtensionHandshake({
         m: {},
         v: 'shoal 0.1.0',
         reqq: 1000,
         ...(this.opts.listenPort ? { p: this.opts.listenPort } : {}),
-      })));
+      }) });
     }
-    if (peer.fast && this.have.hasAll()) c.send(encodeHaveAll());
-    else if (peer.fast && this.have.isEmpty()) c.send(encodeHaveNone());
-    else if (!this.have.isEmpty()) c.send(encodeBitfield(this.have.toBytes()));
+    if (peer.fast && this.have.hasAll()) c.send(HAVE_ALL);
+    else if (peer.fast && this.have.isEmpty()) c.send(HAVE_NONE);
+    else if (!this.have.isEmpty()) c.send({ type: 'bitfield', bitfield: this.have.toBytes() });
     peer.lastSendAt = this.sched.now();
   }
 
@@ -374,7 +364,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         return;
       case 'hash-request':
         // Serving BEP 52 hashes to magnet-started v2 peers comes with metadata exchange.
-        peer.conn.send(encodeHashReject(m));
+        this.sendTo(peer, { ...m, type: 'hash-reject' });
         return;
       default:
         // keep-alive, port, suggest, hashes, hash-reject, unknown: nothing to do here.
@@ -413,7 +403,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const want = !this.picker.isFinished() && this.picker.isInteresting(peer.has);
     if (want !== peer.amInterested) {
       peer.amInterested = want;
-      this.sendTo(peer, want ? encodeInterested() : encodeNotInterested());
+      this.sendTo(peer, want ? INTERESTED : NOT_INTERESTED);
     }
     if (want) this.fillRequests(peer);
   }
@@ -436,11 +426,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (!this.picker.isInteresting(peer.has)) this.updateInterest(peer);
       return;
     }
-    const out = new Uint8Array(picks.length * REQUEST_MESSAGE_LENGTH);
-    let off = 0;
-    for (const b of picks) off = writeRequest(out, off, b.piece, b.begin, b.length);
     peer.requests.sent(picks, now);
-    this.sendTo(peer, out);
+    peer.lastSendAt = now;
+    peer.conn.sendRequests(picks);
   }
 
   /** Tries fillRequests again after `ms` (rate limit), once per peer at a time. */
@@ -475,7 +463,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     for (const other of r.cancel) {
       const o = this.peers.get(String(other));
-      if (o && o.requests.removed(block)) this.sendTo(o, encodeCancel(block.piece, block.begin, block.length));
+      if (o && o.requests.removed(block)) this.sendTo(o, { type: 'cancel', index: block.piece, begin: block.begin, length: block.length });
     }
     if (!r.accepted) {
       this.wasted += len;
@@ -510,7 +498,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.pinLiars(piece, result.data);
     for (const c of this.picker.pieceVerified(piece)) {
       const o = this.peers.get(String(c.peer));
-      if (o && o.requests.removed(c.block)) this.sendTo(o, encodeCancel(c.block.piece, c.block.begin, c.block.length));
+      if (o && o.requests.removed(c.block)) this.sendTo(o, { type: 'cancel', index: c.block.piece, begin: c.block.begin, length: c.block.length });
     }
     this.pendingWrites++;
     try {
@@ -527,7 +515,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.opts.onHaveChanged?.(this.have);
     if (this.stopped) return;
     this.emit('verified', piece);
-    const msg = encodeHave(piece);
+    const msg: OutgoingMessage = { type: 'have', index: piece };
     for (const p of this.peers.values()) {
       this.sendTo(p, msg);
       if (p.amInterested && !this.picker.isInteresting(p.has)) this.updateInterest(p);
@@ -544,7 +532,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // Remember who sent what, so the liar can be pinned when a good copy verifies.
     this.ledger.recordFailure(piece, data, sources.map((from): BlockSender | undefined => {
       const p = from === undefined ? undefined : this.peers.get(String(from));
-      return p ? { key: p.key, ip: p.conn.stream.remoteAddress } : undefined;
+      return p ? { key: p.key, ip: p.conn.remoteIp } : undefined;
     }));
     this.bufferPool.release(data);
     const addrs: string[] = [];
@@ -570,7 +558,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   private ban(peer: PeerState, why: string): void {
-    this.bannedIps.add(peer.conn.stream.remoteAddress);
+    this.bannedIps.add(peer.conn.remoteIp);
     this.emit('banned', peer.address, why);
     peer.conn.close(new TorrentError('PEER_BANNED', why));
   }
@@ -581,7 +569,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     for (const p of this.peers.values()) {
       if (p.amInterested) {
         p.amInterested = false;
-        this.sendTo(p, encodeNotInterested());
+        this.sendTo(p, NOT_INTERESTED);
       }
     }
     void this.storage.sync().then(
@@ -600,7 +588,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private onRequest(peer: PeerState, m: RequestMessage): void {
     if (peer.amChoking || !this.have.get(m.index)) {
       // BEP 6: a fast peer is told; others just get nothing (BEP 3).
-      if (peer.fast) this.sendTo(peer, encodeReject(m.index, m.begin, m.length));
+      if (peer.fast) this.sendTo(peer, { type: 'reject', index: m.index, begin: m.begin, length: m.length });
       return;
     }
     if (peer.uploads.length >= MAX_UPLOAD_QUEUE) {
@@ -632,7 +620,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         data = await this.cache.get(req.index);
       } catch (e) {
         this.emit('warning', e instanceof Error ? e : new Error(String(e)));
-        if (peer.fast) this.sendTo(peer, encodeReject(req.index, req.begin, req.length));
+        if (peer.fast) this.sendTo(peer, { type: 'reject', index: req.index, begin: req.begin, length: req.length });
         continue;
       }
       if (peer.conn.closed || peer.amChoking) return;
@@ -643,7 +631,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         padded.set(block);
         block = padded;
       }
-      peer.conn.send(encodePieceHeader(req.index, req.begin, block.length), block);
+      peer.conn.send({ type: 'piece', index: req.index, begin: req.begin, block });
       const now = this.sched.now();
       peer.lastSendAt = now;
       peer.uploaded += block.length;
@@ -686,10 +674,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private setChoke(peer: PeerState, choke: boolean): void {
     if (peer.amChoking === choke) return;
     peer.amChoking = choke;
-    this.sendTo(peer, choke ? encodeChoke() : encodeUnchoke());
+    this.sendTo(peer, choke ? CHOKE : UNCHOKE);
     if (choke) {
       // BEP 6: requests we will not serve are rejected explicitly; BEP 3 peers infer it from the choke.
-      if (peer.fast) for (const r of peer.uploads) this.sendTo(peer, encodeReject(r.index, r.begin, r.length));
+      if (peer.fast) for (const r of peer.uploads) this.sendTo(peer, { type: 'reject', index: r.index, begin: r.begin, length: r.length });
       peer.uploads = [];
     } else {
       this.serve(peer);
@@ -704,7 +692,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       const t = peer.requests.tick(now);
       for (const b of t.timedOut) {
         this.picker.cancelled(peer.key, b);
-        this.sendTo(peer, encodeCancel(b.piece, b.begin, b.length));
+        this.sendTo(peer, { type: 'cancel', index: b.piece, begin: b.begin, length: b.length });
       }
       if (t.becameSnubbed) peer.snubbedAt = now;
       else if (!peer.requests.snubbed) peer.snubbedAt = undefined;
@@ -712,15 +700,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         this.drop(peer, new TorrentError('PEER_STALLED', `sent nothing for ${Math.round((now - peer.snubbedAt) / 1000) + 60} s while owing us data`));
         continue;
       }
-      if (now - peer.lastSendAt > KEEP_ALIVE_MS) this.sendTo(peer, encodeKeepAlive());
+      if (now - peer.lastSendAt > KEEP_ALIVE_MS) this.sendTo(peer, KEEP_ALIVE);
     }
     for (const peer of this.peers.values()) this.fillRequests(peer);
     this.rechoke();
   }
 
-  private sendTo(peer: PeerState, bytes: Uint8Array): void {
+  private sendTo(peer: PeerState, m: OutgoingMessage): void {
     peer.lastSendAt = this.sched.now();
-    peer.conn.send(bytes);
+    peer.conn.send(m);
   }
 
   private applyFilePriorities(priorities: readonly number[]): void {
