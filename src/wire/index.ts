@@ -11,3 +11,4 @@ export * from './validate.js';
 export * from './extension-handshake.js';
 export * from './peer-id.js';
 export * from './allowed-fast.js';
+export * from './ut-metadata.js';
