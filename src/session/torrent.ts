@@ -26,7 +26,7 @@ import type { OutgoingMessage, PeerLink } from './peer-link.js';
 import { PeerState } from './peer-state.js';
 import { PieceCache } from './piece-cache.js';
 import { CorruptionLedger, type BlockSender } from './corruption-ledger.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferAssembler, type PieceAssembler } from './piece-assembler.js';
 import { PieceChecker } from './piece-checker.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
 import { TokenBucket } from './token-bucket.js';
@@ -37,6 +37,10 @@ export interface TorrentOptions {
   readonly metainfo: Metainfo;
   readonly storage: Storage;
   readonly pool: HashPool;
+  /** Replaces the hash check (the simulator's peers carry no data). Default: PieceChecker on `pool`. */
+  readonly checker?: Pick<PieceChecker, 'verify'>;
+  /** Replaces piece assembly (default: recycled piece buffers). */
+  readonly assembler?: PieceAssembler;
   readonly peerId: Uint8Array;
   /** Pieces already verified (from the resume file or a check). */
   readonly have?: Uint8Array;
@@ -112,13 +116,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly have: Bitfield;
   readonly peers = new Map<string, PeerState>();
   private readonly storage: Storage;
-  private readonly verifier: PieceChecker;
+  private readonly verifier: Pick<PieceChecker, 'verify'>;
   private readonly cache: PieceCache;
   private readonly sched: Scheduler;
   private readonly random: Random;
   private readonly choker: Choker;
-  private readonly buffers = new Map<number, Uint8Array>();
-  private readonly bufferPool: BufferPool;
+  private readonly assembler: PieceAssembler;
   /** Who sent which block of pieces that failed their check, to pin the liar once a good copy arrives. */
   private readonly ledger = new CorruptionLedger(BLOCK);
   private readonly upLimit: TokenBucket;
@@ -150,7 +153,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.storage = opts.storage;
     this.sched = opts.scheduler ?? realScheduler;
     this.random = opts.random ?? xoshiro128ss(Date.now() >>> 0);
-    this.verifier = new PieceChecker(meta, opts.pool);
+    this.verifier = opts.checker ?? new PieceChecker(meta, opts.pool);
     const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
     this.servedGeometry = meta.pieces ? geometry : { ...geometry, totalLength: meta.pieceCount * meta.pieceLength };
     this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
@@ -162,7 +165,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       sequential: opts.sequential ?? false,
       maxPiecesInProgress: Math.max(2, Math.floor(inflight / meta.pieceLength)),
     });
-    this.bufferPool = new BufferPool(meta.pieceLength, Math.max(2, Math.floor(inflight / meta.pieceLength)));
+    this.assembler = opts.assembler ?? new BufferAssembler(meta.pieceLength, Math.max(2, Math.floor(inflight / meta.pieceLength)));
     if (opts.filePriorities) this.applyFilePriorities(opts.filePriorities);
     for (let p = 0; p < meta.pieceCount; p++) if (this.picker.wants(p)) this.wantedPieces++;
     this.cache = new PieceCache(16 * 1024 * 1024, (p) => this.storage.readPiece(p));
@@ -468,22 +471,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (!r.accepted) {
       this.wasted += len;
     } else {
-      let buf = this.buffers.get(m.index);
-      if (!buf) {
-        // Own ArrayBuffer, so the whole piece can be transferred to a hash worker and back.
-        buf = this.bufferPool.acquire(this.picker.geometry.pieceSize(m.index));
-        this.buffers.set(m.index, buf);
-      }
-      buf.set(m.block, m.begin);
+      this.assembler.write(m.index, m.begin, m.block, this.picker.geometry.pieceSize(m.index));
       if (r.pieceComplete) void this.verifyPiece(m.index);
     }
     this.fillRequests(peer, true);
   }
 
   private async verifyPiece(piece: number): Promise<void> {
-    const data = this.buffers.get(piece);
+    const data = this.assembler.take(piece);
     if (!data) return;
-    this.buffers.delete(piece);
     let result;
     try {
       result = await this.verifier.verify(piece, data);
@@ -503,7 +499,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.pendingWrites++;
     try {
       await this.storage.writePiece(piece, result.data);
-      this.bufferPool.release(result.data);
+      this.assembler.release(result.data);
     } catch (e) {
       this.pendingWrites--;
       this.emit('warning', e instanceof Error ? e : new Error(String(e)));
@@ -534,7 +530,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       const p = from === undefined ? undefined : this.peers.get(String(from));
       return p ? { key: p.key, ip: p.conn.remoteIp } : undefined;
     }));
-    this.bufferPool.release(data);
+    this.assembler.release(data);
     const addrs: string[] = [];
     for (const key of senders) {
       const p = this.peers.get(key);
@@ -735,7 +731,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.stopped = true;
     for (const t of this.timers) t();
     for (const p of [...this.peers.values()]) p.conn.close();
-    this.buffers.clear();
+    this.assembler.clear();
     this.cache.clear();
   }
 
