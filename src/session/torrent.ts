@@ -36,7 +36,8 @@ export class TorrentError extends ShoalError {}
 export interface TorrentOptions {
   readonly metainfo: Metainfo;
   readonly storage: Storage;
-  readonly pool: HashPool;
+  /** Hashes pieces off the main thread; required unless `checker` is given. */
+  readonly pool?: HashPool;
   /** Replaces the hash check (the simulator's peers carry no data). Default: PieceChecker on `pool`. */
   readonly checker?: Pick<PieceChecker, 'verify'>;
   /** Replaces piece assembly (default: recycled piece buffers). */
@@ -153,7 +154,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.storage = opts.storage;
     this.sched = opts.scheduler ?? realScheduler;
     this.random = opts.random ?? xoshiro128ss(Date.now() >>> 0);
-    this.verifier = opts.checker ?? new PieceChecker(meta, opts.pool);
+    if (!opts.checker && !opts.pool) throw new TorrentError('TORRENT_NO_HASHER', 'a torrent needs a hash pool or a checker');
+    this.verifier = opts.checker ?? new PieceChecker(meta, opts.pool as HashPool);
     const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
     this.servedGeometry = meta.pieces ? geometry : { ...geometry, totalLength: meta.pieceCount * meta.pieceLength };
     this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
