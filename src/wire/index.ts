@@ -12,3 +12,4 @@ export * from './extension-handshake.js';
 export * from './peer-id.js';
 export * from './allowed-fast.js';
 export * from './ut-metadata.js';
+export * from './ut-pex.js';
