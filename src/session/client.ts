@@ -73,6 +73,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const dialer = new Dialer({ maxPeers: this.opts.maxPeersPerTorrent ?? 50, maxHalfOpen: this.opts.maxHalfOpen ?? 8 });
     const stopTimer = every(this.sched, 1000, () => this.dialMore(torrent, dialer));
     this.torrents.set(key, { torrent, dialer, stopTimer });
+    torrent.on('peers', (peers) => this.addPeers(torrent, peers));
     return dialer;
   }
 

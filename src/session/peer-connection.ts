@@ -59,6 +59,10 @@ export class PeerConnection implements PeerLink {
     return this.stream.remoteAddress;
   }
 
+  get remotePort(): number {
+    return this.stream.remotePort;
+  }
+
   get remotePeerId(): Uint8Array {
     return this.remoteHandshake?.peerId ?? new Uint8Array(20);
   }

@@ -19,6 +19,9 @@ export interface PeerLink {
   readonly address: string;
   /** The peer's IP: what a ban applies to. */
   readonly remoteIp: string;
+  readonly remotePort: number;
+  /** We dialled it (so its remotePort is where it listens). */
+  readonly outgoing: boolean;
   /** The peer id from its handshake. */
   readonly remotePeerId: Uint8Array;
   /** Extensions both handshakes enabled. */

@@ -1,7 +1,7 @@
 // What the torrent knows about one connected peer: the four BEP 3 state bits, what the peer has,
 // its request pipeline (swarm/request-queue), its upload queue, and rates for the choker.
 import { Bitfield, RateEstimator, RequestQueue } from '../swarm/index.js';
-import type { ExtensionHandshake, RequestMessage } from '../wire/index.js';
+import type { ExtensionHandshake, PexState, RequestMessage } from '../wire/index.js';
 import type { PeerLink } from './peer-link.js';
 
 export class PeerState {
@@ -25,6 +25,8 @@ export class PeerState {
   /** BEP 6: pieces the peer lets us request while it chokes us. */
   readonly allowedFast = new Set<number>();
   ext: ExtensionHandshake | undefined;
+  /** What PEX has told this peer so far (BEP 11). */
+  pex: PexState | undefined;
   /** Hash failures of pieces this peer contributed to. */
   strikes = 0;
   /** Requests it rejected for pieces it announced, while unchoking us. */

@@ -15,7 +15,6 @@ import { Bitfield, Choker, PiecePicker, RateEstimator, xoshiro128ss, type BlockR
 import {
   checkNegotiated,
   decodeExtensionHandshake,
-  encodeExtensionHandshake,
   validateMessage,
   type PieceMessage,
   type RequestMessage,
@@ -26,6 +25,8 @@ import type { OutgoingMessage, PeerLink } from './peer-link.js';
 import { PeerState } from './peer-state.js';
 import { PieceCache } from './piece-cache.js';
 import { CorruptionLedger, type BlockSender } from './corruption-ledger.js';
+import { TorrentExtensions } from './extensions.js';
+import type { PeerAddress } from '../transport/types.js';
 import { BufferAssembler, type PieceAssembler } from './piece-assembler.js';
 import { PieceChecker } from './piece-checker.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
@@ -70,6 +71,8 @@ export interface TorrentEvents {
   'peer-connected': [address: string];
   'peer-closed': [address: string, reason: Error | undefined];
   banned: [address: string, why: string];
+  /** Peers learned from other peers (PEX), to dial. */
+  peers: [peers: PeerAddress[]];
 }
 
 export interface TorrentStats {
@@ -123,6 +126,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly random: Random;
   private readonly choker: Choker;
   private readonly assembler: PieceAssembler;
+  private readonly extensions: TorrentExtensions;
   /** Who sent which block of pieces that failed their check, to pin the liar once a good copy arrives. */
   private readonly ledger = new CorruptionLedger(BLOCK);
   private readonly upLimit: TokenBucket;
@@ -170,6 +174,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.assembler = opts.assembler ?? new BufferAssembler(meta.pieceLength, Math.max(2, Math.floor(inflight / meta.pieceLength)));
     if (opts.filePriorities) this.applyFilePriorities(opts.filePriorities);
     for (let p = 0; p < meta.pieceCount; p++) if (this.picker.wants(p)) this.wantedPieces++;
+    this.extensions = new TorrentExtensions({
+      metainfo: meta,
+      ...(opts.listenPort ? { listenPort: opts.listenPort } : {}),
+      onPeers: (peers) => this.emit('peers', peers),
+      onWarning: (e) => this.emit('warning', e),
+    });
     this.cache = new PieceCache(16 * 1024 * 1024, (p) => this.storage.readPiece(p));
     this.choker = new Choker({ slots: opts.uploadSlots ?? 4, random: this.random });
     this.upLimit = opts.uploadLimiter ?? new TokenBucket(this.sched, 0);
@@ -268,12 +278,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private sendGreeting(peer: PeerState): void {
     const c = peer.conn;
     if (c.features.extensionProtocol) {
-      c.send({ type: 'extended', extendedId: EXT_HANDSHAKE, payload: encodeExtensionHandshake({
-        m: {},
-        v: 'shoal 0.1.0',
-        reqq: 1000,
-        ...(this.opts.listenPort ? { p: this.opts.listenPort } : {}),
-      }) });
+      c.send({ type: 'extended', extendedId: EXT_HANDSHAKE, payload: this.extensions.handshake() });
     }
     if (peer.fast && this.have.hasAll()) c.send(HAVE_ALL);
     else if (peer.fast && this.have.isEmpty()) c.send(HAVE_NONE);
@@ -365,6 +370,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           } catch (e) {
             this.emit('warning', e instanceof Error ? e : new Error(String(e)));
           }
+        } else {
+          // An id we never offered is ignored: ids only live as long as one handshake.
+          this.extensions.onMessage(peer, m.extendedId, m.payload);
         }
         return;
       case 'hash-request':
@@ -702,6 +710,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     for (const peer of this.peers.values()) this.fillRequests(peer);
     this.rechoke();
+    this.extensions.exchangePeers(this.peers.values(), now);
   }
 
   private sendTo(peer: PeerState, m: OutgoingMessage): void {
