@@ -11,7 +11,24 @@ import { makePeerId } from '../wire/index.js';
 import { Dialer } from './dialer.js';
 import { PeerConnection } from './peer-connection.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
-import type { Torrent } from './torrent.js';
+import type { PeerLink } from './peer-link.js';
+
+/**
+ * What the client routes connections to: a torrent, or, while a magnet link's metadata is being
+ * fetched, the metadata fetcher of that info hash.
+ */
+export interface SwarmMember {
+  readonly infoHash: Uint8Array;
+  /** Connected peers (the dialer stops at its limit). */
+  readonly peerCount: number;
+  isBanned(ip: string): boolean;
+  /** Takes a connection whose handshakes are done; false if refused (it is then closed). */
+  addConnection(link: PeerLink): boolean;
+  /** Closes its connections; idempotent. */
+  stop(): void;
+  on(event: 'peers', listener: (peers: PeerAddress[]) => void): unknown;
+  off(event: 'peers', listener: (peers: PeerAddress[]) => void): unknown;
+}
 
 export interface ClientOptions {
   /** Listen address (default all interfaces) and port (default 0: any free port). */
@@ -33,9 +50,10 @@ export interface ClientEvents {
 }
 
 interface Entry {
-  readonly torrent: Torrent;
+  torrent: SwarmMember;
   readonly dialer: Dialer;
   readonly stopTimer: () => void;
+  onPeers: (peers: PeerAddress[]) => void;
 }
 
 export class Client extends EventEmitter<ClientEvents> {
@@ -67,40 +85,62 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   /** Registers a torrent: incoming peers for its info hash are accepted and candidates dialled. */
-  add(torrent: Torrent): Dialer {
+  add(torrent: SwarmMember): Dialer {
     const key = hex(torrent.infoHash);
     if (this.torrents.has(key)) throw new ShoalError('TORRENT_EXISTS', `torrent ${key} is already added`);
     const dialer = new Dialer({ maxPeers: this.opts.maxPeersPerTorrent ?? 50, maxHalfOpen: this.opts.maxHalfOpen ?? 8 });
-    const stopTimer = every(this.sched, 1000, () => this.dialMore(torrent, dialer));
-    this.torrents.set(key, { torrent, dialer, stopTimer });
-    torrent.on('peers', (peers) => this.addPeers(torrent, peers));
+    const entry: Entry = {
+      torrent,
+      dialer,
+      stopTimer: every(this.sched, 1000, () => this.dialMore(entry)),
+      onPeers: (peers) => this.addPeers(entry.torrent, peers),
+    };
+    this.torrents.set(key, entry);
+    torrent.on('peers', entry.onPeers);
     return dialer;
   }
 
-  /** Adds candidate peers for a torrent and dials at once if there is room. */
-  addPeers(torrent: Torrent, peers: readonly PeerAddress[]): void {
-    const e = this.torrents.get(hex(torrent.infoHash));
-    if (!e) return;
-    const now = this.sched.now();
-    for (const p of peers) e.dialer.add(p, now);
-    this.dialMore(torrent, e.dialer);
+  /**
+   * Hands an info hash over to another member, keeping the dialer and its candidates: the
+   * metadata fetcher of a magnet link gives way to the torrent once the metadata is in.
+   */
+  replace(previous: SwarmMember, next: SwarmMember): void {
+    const e = this.torrents.get(hex(previous.infoHash));
+    if (!e || e.torrent !== previous || !equal(previous.infoHash, next.infoHash)) {
+      throw new ShoalError('TORRENT_NOT_FOUND', 'replace: the previous member is not registered under that info hash');
+    }
+    previous.off('peers', e.onPeers);
+    e.torrent = next;
+    next.on('peers', e.onPeers);
   }
 
-  remove(torrent: Torrent): void {
+  /** Adds candidate peers for a torrent and dials at once if there is room. */
+  addPeers(torrent: SwarmMember, peers: readonly PeerAddress[]): void {
+    const e = this.torrents.get(hex(torrent.infoHash));
+    if (!e || e.torrent !== torrent) return;
+    const now = this.sched.now();
+    for (const p of peers) e.dialer.add(p, now);
+    this.dialMore(e);
+  }
+
+  remove(torrent: SwarmMember): void {
     const key = hex(torrent.infoHash);
     const e = this.torrents.get(key);
-    if (!e) return;
+    if (!e || e.torrent !== torrent) return;
     e.stopTimer();
+    torrent.off('peers', e.onPeers);
     this.torrents.delete(key);
   }
 
-  private dialMore(torrent: Torrent, dialer: Dialer): void {
+  private dialMore(e: Entry): void {
     if (this.closed) return;
     const now = this.sched.now();
-    for (const addr of dialer.next(now, torrent.peers.size, (h) => torrent.isBanned(h))) void this.dial(torrent, dialer, addr);
+    for (const addr of e.dialer.next(now, e.torrent.peerCount, (h) => e.torrent.isBanned(h))) void this.dial(e, addr);
   }
 
-  private async dial(torrent: Torrent, dialer: Dialer, addr: PeerAddress): Promise<void> {
+  private async dial(e: Entry, addr: PeerAddress): Promise<void> {
+    const { dialer } = e;
+    const infoHash = e.torrent.infoHash;
     let stream: ByteStream;
     try {
       stream = await connectTcp(addr, { timeoutMs: 10_000, ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}) });
@@ -113,14 +153,15 @@ export class Client extends EventEmitter<ClientEvents> {
       return;
     }
     const conn = new PeerConnection(stream, true);
-    conn.sendHandshake(torrent.infoHash, this.peerId);
+    conn.sendHandshake(infoHash, this.peerId);
     const ok = await this.awaitHandshake(conn);
-    if (!ok || !conn.remoteHandshake || !equal(conn.remoteHandshake.infoHash, torrent.infoHash)) {
+    if (!ok || !conn.remoteHandshake || !equal(conn.remoteHandshake.infoHash, infoHash)) {
       conn.close(new ShoalError('PEER_HANDSHAKE', `${addr.host}:${addr.port}: no valid handshake for this torrent`));
       dialer.dialed(addr, false, this.sched.now());
       return;
     }
-    const added = torrent.addConnection(conn);
+    // The member may have changed while we dialled (metadata fetcher -> torrent).
+    const added = e.torrent.addConnection(conn);
     dialer.dialed(addr, added, this.sched.now());
     if (added) stream.on('close', (err) => dialer.disconnected(addr, this.sched.now(), !err));
   }
@@ -158,7 +199,7 @@ export class Client extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** Stops listening, closes every torrent's peers and the hash pool (if ours); idempotent. */
+  /** Stops listening, stops every member, closes the hash pool (if ours); idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -199,6 +199,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return this.picker.isFinished() && this.pendingWrites === 0;
   }
 
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
   get isSeed(): boolean {
     return this.have.hasAll();
   }
