@@ -17,3 +17,10 @@ export { RateEstimator, type RateEstimatorOptions } from './rate.js';
 export { RequestQueue, type RequestQueueOptions, type TickResult } from './request-queue.js';
 export { randomInt, shuffle, xoshiro128ss, type Random } from './random.js';
 export type { PeerId } from './types.js';
+export {
+  MetadataAssembler,
+  type AddPeerResult,
+  type MetadataAssemblerOptions,
+  type MetadataDataResult,
+  type MetadataRequest,
+} from './metadata-assembler.js';
