@@ -1,0 +1,239 @@
+// Iterative Kademlia lookup (BEP 5) as a pure state machine: the caller reports responses,
+// "slow" marks and failures; the lookup says which candidates to query next and when it is done.
+//
+// alpha = 3 queries are kept active. A query that passes its short (slow) timeout stops counting
+// against alpha, so the next candidate is queried at once: a lookup never sits waiting for a
+// timeout while unqueried candidates remain (a late answer is still used). Termination is the
+// closest-set rule: the lookup is done when the k closest candidates that have not failed or gone
+// slow have all answered, or when nothing is left to query. Candidates carry the round (hop count)
+// at which they were found, for the simulator's round statistics. With BEP 42 enforcement only
+// compliant responders count toward the closest set.
+import type { KrpcAddress, NodeContact } from '../../krpc/index.js';
+import { compareDistance, idEquals, idKey } from './node-id.js';
+
+export type CandidateState = 'new' | 'inflight' | 'slow' | 'responded' | 'failed';
+
+export class Candidate {
+  state: CandidateState = 'new';
+  /** Write token it returned (get_peers / get). */
+  token: Uint8Array | undefined;
+  /** Whether its id passes BEP 42 for its address. */
+  compliant = true;
+  constructor(
+    /** Undefined for a bootstrap address whose id we learn from its reply. */
+    public id: Uint8Array | undefined,
+    readonly host: string,
+    readonly port: number,
+    /** 1 for starting candidates; one more than the responder that named it. */
+    readonly round: number,
+  ) {}
+  get addressKey(): string {
+    return `${this.host}|${this.port}`;
+  }
+}
+
+export interface LookupOptions {
+  /** Closest-set size (default 8). */
+  readonly k?: number;
+  /** Parallel active queries (default 3). */
+  readonly alpha?: number;
+  /** Most candidates remembered (default 64); farther unqueried ones are dropped. */
+  readonly maxCandidates?: number;
+  /** Most queries one lookup sends (default 256). */
+  readonly maxQueries?: number;
+  /** BEP 42 enforcement: only compliant responders count toward termination. */
+  readonly requireCompliant?: boolean;
+  /** Our own id: never a candidate. */
+  readonly exclude?: Uint8Array;
+}
+
+export class Lookup {
+  readonly k: number;
+  readonly alpha: number;
+  private readonly maxCandidates: number;
+  private readonly maxQueries: number;
+  private readonly requireCompliant: boolean;
+  private readonly exclude: Uint8Array | undefined;
+  /** Sorted: unknown-id seeds first, then by XOR distance to the target. */
+  private readonly candidates: Candidate[] = [];
+  private readonly byAddress = new Map<string, Candidate>();
+  private readonly byId = new Set<string>();
+  private queries = 0;
+  private finished = false;
+  /** Deepest round queried so far. */
+  maxRound = 0;
+
+  constructor(readonly target: Uint8Array, opts: LookupOptions = {}) {
+    this.k = opts.k ?? 8;
+    this.alpha = opts.alpha ?? 3;
+    this.maxCandidates = opts.maxCandidates ?? 64;
+    this.maxQueries = opts.maxQueries ?? 256;
+    this.requireCompliant = opts.requireCompliant ?? false;
+    this.exclude = opts.exclude;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  get queriesSent(): number {
+    return this.queries;
+  }
+
+  /** Adds starting points or nodes named in a reply; `from` is the responder (round + 1). */
+  add(contacts: readonly (NodeContact | KrpcAddress)[], from?: Candidate, compliant?: (c: NodeContact) => boolean): void {
+    if (this.finished) return;
+    const round = from ? from.round + 1 : 1;
+    for (const c of contacts) {
+      const id = 'id' in c ? c.id : undefined;
+      const cand = new Candidate(id, c.host, c.port, round);
+      if (this.byAddress.has(cand.addressKey)) continue;
+      if (id !== undefined) {
+        if (this.exclude !== undefined && idEquals(id, this.exclude)) continue;
+        const key = idKey(id);
+        if (this.byId.has(key)) continue;
+        this.byId.add(key);
+        if (compliant) cand.compliant = compliant(c as NodeContact);
+      }
+      this.byAddress.set(cand.addressKey, cand);
+      this.insertSorted(cand);
+    }
+    this.trim();
+  }
+
+  private compare(a: Candidate, b: Candidate): number {
+    if (a.id === undefined) return b.id === undefined ? 0 : -1;
+    if (b.id === undefined) return 1;
+    return compareDistance(a.id, b.id, this.target);
+  }
+
+  private insertSorted(c: Candidate): void {
+    let lo = 0;
+    let hi = this.candidates.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.compare(this.candidates[mid] as Candidate, c) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.candidates.splice(lo, 0, c);
+  }
+
+  private trim(): void {
+    for (let i = this.candidates.length - 1; i >= 0 && this.candidates.length > this.maxCandidates; i--) {
+      const c = this.candidates[i] as Candidate;
+      if (c.state === 'new' || c.state === 'failed') {
+        this.candidates.splice(i, 1);
+        this.byAddress.delete(c.addressKey);
+        // its id stays in byId: a node dropped for being far is not worth re-adding
+      }
+    }
+  }
+
+  /**
+   * The candidates to query now (marked in flight). Call after every change; returns [] when the
+   * lookup is waiting or done.
+   */
+  next(): Candidate[] {
+    if (this.finished) return [];
+    const out: Candidate[] = [];
+    let active = 0;
+    for (const c of this.candidates) if (c.state === 'inflight') active++;
+    let counted = 0;
+    let pending = false;
+    for (const c of this.candidates) {
+      if (counted >= this.k) break;
+      switch (c.state) {
+        case 'responded':
+          if (!this.requireCompliant || c.compliant) counted++;
+          break;
+        case 'inflight':
+          pending = true;
+          break;
+        case 'new':
+          if (active < this.alpha && this.queries < this.maxQueries) {
+            c.state = 'inflight';
+            active++;
+            this.queries++;
+            if (c.round > this.maxRound) this.maxRound = c.round;
+            out.push(c);
+          }
+          pending = true;
+          break;
+        default:
+          break; // failed or slow: skipped
+      }
+    }
+    if (!pending || (active === 0 && out.length === 0)) this.finished = true;
+    return out;
+  }
+
+  /** A reply arrived from `c`; `nodes` are the contacts it named. */
+  responded(c: Candidate, id: Uint8Array, nodes: readonly NodeContact[], compliant?: (c: NodeContact) => boolean): void {
+    if (this.finished || c.state === 'responded') return;
+    if (c.id === undefined) {
+      // A bootstrap address: now that its id is known, move it to its place in the order.
+      const i = this.candidates.indexOf(c);
+      if (i >= 0) this.candidates.splice(i, 1);
+      const key = idKey(id);
+      if (this.byId.has(key)) {
+        this.byAddress.delete(c.addressKey);
+        c.state = 'responded';
+        this.add(nodes, c, compliant);
+        return;
+      }
+      this.byId.add(key);
+      c.id = id;
+      if (compliant) c.compliant = compliant(c as NodeContact);
+      if (i >= 0) this.insertSorted(c);
+    }
+    c.state = 'responded';
+    this.add(nodes, c, compliant);
+  }
+
+  /** Past its short timeout: stop counting it against alpha (a late reply is still taken). */
+  slow(c: Candidate): void {
+    if (c.state === 'inflight') c.state = 'slow';
+  }
+
+  /** Timed out for good, or answered with an error. */
+  failed(c: Candidate): void {
+    if (c.state === 'inflight' || c.state === 'slow' || c.state === 'new') c.state = 'failed';
+  }
+
+  /** Stops the lookup (abort). */
+  stop(): void {
+    this.finished = true;
+  }
+
+  /** The closest responders, closest first (those with a token when `withToken`). */
+  closestResponded(n: number, opts: { withToken?: boolean; compliantFirst?: boolean } = {}): Candidate[] {
+    const all = this.candidates.filter((c) => c.state === 'responded' && c.id !== undefined && (!opts.withToken || c.token !== undefined));
+    if (!opts.compliantFirst) return all.slice(0, n);
+    const good = all.filter((c) => c.compliant);
+    if (good.length >= n) return good.slice(0, n);
+    // BEP 42: store on the closest compliant nodes, and top up with others only if too few
+    return [...good, ...all.filter((c) => !c.compliant).slice(0, n - good.length)];
+  }
+
+  /** For checks: an unqueried candidate inside the closest window while fewer than alpha are active. */
+  idleWithWork(): boolean {
+    if (this.finished) return false;
+    let active = 0;
+    for (const c of this.candidates) if (c.state === 'inflight') active++;
+    if (active >= this.alpha || this.queries >= this.maxQueries) return false;
+    let counted = 0;
+    for (const c of this.candidates) {
+      if (counted >= this.k) return false;
+      if (c.state === 'responded' && (!this.requireCompliant || c.compliant)) counted++;
+      else if (c.state === 'new') return true;
+    }
+    return false;
+  }
+
+  /** Counts by state, for statistics. */
+  counts(): Record<CandidateState, number> {
+    const out: Record<CandidateState, number> = { new: 0, inflight: 0, slow: 0, responded: 0, failed: 0 };
+    for (const c of this.candidates) out[c.state]++;
+    return out;
+  }
+}

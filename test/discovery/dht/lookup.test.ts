@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Lookup, type Candidate } from '../../../src/discovery/dht/lookup.js';
+import { compareDistance, idEquals } from '../../../src/discovery/dht/node-id.js';
+import type { NodeContact } from '../../../src/krpc/index.js';
+import { seededBytes } from './helpers.js';
+
+function network(n: number, seed: number): NodeContact[] {
+  const rb = seededBytes(seed);
+  return Array.from({ length: n }, (_, i) => ({ id: rb(20), host: `10.0.${i >> 8}.${i & 255}`, port: 6881 }));
+}
+
+/** What node `c` would answer: the k nodes it knows closest to target (it knows a random 1/8 plus its neighbours). */
+function answer(nodes: NodeContact[], c: Candidate, target: Uint8Array): NodeContact[] {
+  const self = nodes.find((x) => x.host === c.host)!;
+  return nodes
+    .filter((x) => x !== self && (compareDistance(x.id, self.id, self.id) === 0 || ((x.id[0]! ^ self.id[1]!) & 7) === 0 || sharePrefix(x.id, self.id) >= 6))
+    .sort((a, b) => compareDistance(a.id, b.id, target))
+    .slice(0, 8);
+}
+
+function sharePrefix(a: Uint8Array, b: Uint8Array): number {
+  let bits = 0;
+  for (let i = 0; i < 20; i++) {
+    const x = a[i]! ^ b[i]!;
+    if (x === 0) {
+      bits += 8;
+      continue;
+    }
+    return bits + Math.clz32(x) - 24;
+  }
+  return bits;
+}
+
+test('a lookup over a static network converges on the true k closest', () => {
+  const nodes = network(2000, 1);
+  const rb = seededBytes(2);
+  for (let trial = 0; trial < 20; trial++) {
+    const target = rb(20);
+    const l = new Lookup(target);
+    l.add(nodes.slice(trial * 8, trial * 8 + 8));
+    let steps = 0;
+    for (;;) {
+      const batch = l.next();
+      if (l.done) break;
+      assert.ok(batch.length <= 3);
+      const inflight: Candidate[] = [...batch];
+      // answer one at a time, most recent first, to exercise ordering
+      const c = inflight.pop() ?? (assert.fail('no query while not done') as never);
+      l.responded(c, nodes.find((x) => x.host === c.host)!.id, answer(nodes, c, target));
+      for (const other of inflight) l.responded(other, nodes.find((x) => x.host === other.host)!.id, answer(nodes, other, target));
+      assert.ok(++steps < 500);
+    }
+    const truth = [...nodes].sort((a, b) => compareDistance(a.id, b.id, target)).slice(0, 8);
+    const found = l.closestResponded(8);
+    assert.equal(found.length, 8);
+    const hits = found.filter((f) => truth.some((t) => idEquals(t.id, f.id!))).length;
+    assert.ok(hits >= 7, `trial ${trial}: found ${hits}/8 of the true closest`);
+    assert.ok(l.maxRound >= 2);
+  }
+});
+
+test('a slow query frees its slot at once; a failure too; the lookup ends without waiting for slow ones', () => {
+  const nodes = network(20, 3);
+  const target = new Uint8Array(20);
+  const l = new Lookup(target, { k: 2, alpha: 3 });
+  l.add(nodes.slice(0, 6));
+  const first = l.next();
+  assert.equal(first.length, 3);
+  assert.deepEqual(l.next(), []);
+  assert.ok(!l.idleWithWork());
+  l.slow(first[0]!);
+  const second = l.next();
+  assert.equal(second.length, 1, 'one new query replaces the slow one');
+  l.failed(first[1]!);
+  assert.equal(l.next().length, 1);
+  assert.ok(!l.idleWithWork());
+  // everything else answers with no new nodes
+  let batch = [first[2]!, ...second];
+  for (let i = 0; i < 10 && !l.done; i++) {
+    for (const c of batch) l.responded(c, nodes.find((x) => x.host === c.host)!.id, []);
+    const inflight = l.counts().inflight;
+    batch = l.next();
+    if (inflight > 0 && batch.length === 0 && !l.done) {
+      // answer what is still in flight
+      break;
+    }
+  }
+  // a late answer from the slow one is still accepted while running
+  if (!l.done) l.responded(first[0]!, nodes.find((x) => x.host === first[0]!.host)!.id, []);
+  l.next();
+  assert.ok(l.done || l.counts().inflight > 0);
+});
+
+test('an empty lookup is done at once; bootstrap seeds without ids are queried first and re-sorted', () => {
+  const empty = new Lookup(new Uint8Array(20));
+  assert.deepEqual(empty.next(), []);
+  assert.ok(empty.done);
+  const nodes = network(10, 4);
+  const l = new Lookup(new Uint8Array(20), { k: 3 });
+  l.add([{ host: '192.0.2.1', port: 1 }]);
+  l.add(nodes.slice(0, 2));
+  const batch = l.next();
+  assert.equal(batch[0]!.id, undefined);
+  l.responded(batch[0]!, nodes[5]!.id, nodes.slice(2, 8));
+  assert.ok(batch[0]!.id && idEquals(batch[0]!.id, nodes[5]!.id));
+  const next = l.next();
+  assert.ok(next.length >= 1);
+  assert.equal(next[0]!.round, 2);
+});
+
+test('our own id is never a candidate; duplicates by id or address are ignored', () => {
+  const nodes = network(5, 5);
+  const l = new Lookup(new Uint8Array(20), { exclude: nodes[0]!.id });
+  l.add(nodes);
+  l.add(nodes);
+  l.add([{ ...nodes[1]!, host: '192.0.2.99' }]);
+  assert.equal(l.counts().new, 4);
+});
