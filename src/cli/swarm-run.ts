@@ -1,15 +1,17 @@
 // What `shoal download` and `shoal seed` share: start a client, open the torrent, report progress
 // (a bar on a terminal, JSON lines for scripts), and shut down cleanly on completion or signal.
 import { UsageError } from '../errors.js';
-import type { Metainfo } from '../metainfo/index.js';
-import { Client, openTorrent, TokenBucket, realScheduler, parsePeerAddress, type OpenedTorrent } from '../session/index.js';
+import type { MagnetLink, Metainfo } from '../metainfo/index.js';
+import { Client, openTorrent, TokenBucket, realScheduler, parsePeerAddress, type OpenedTorrent, type SwarmMember } from '../session/index.js';
+import { obtainMetadata, type MetadataPhase } from './magnet-metadata.js';
 import type { PeerAddress } from '../transport/types.js';
 import type { CliIO } from './command.js';
 import { formatBytes } from './progress.js';
 import { startAnnouncing, type AnnounceHandle } from './announce.js';
 
 export interface SwarmRunOptions {
-  readonly metainfo: Metainfo;
+  /** A torrent file's metainfo, or a magnet link whose metadata is fetched from peers first. */
+  readonly source: { readonly metainfo: Metainfo } | { readonly magnet: MagnetLink };
   readonly dir: string;
   readonly peers: readonly string[];
   readonly announce: readonly string[];
@@ -33,6 +35,8 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
     if (!a) throw new UsageError(`--peer: '${s}' is not HOST:PORT`);
     return a;
   });
+  const magnet = 'magnet' in o.source ? o.source.magnet : undefined;
+  if (magnet) for (const p of magnet.peers) peers.push({ host: p.host, port: p.port });
   const warn = (e: Error): void => {
     if (!o.jsonProgress) io.stderr.write(`shoal: warning: ${e.message}\n`);
     else io.stdout.write(JSON.stringify({ event: 'warning', message: e.message }) + '\n');
@@ -44,18 +48,57 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
   });
   let opened: OpenedTorrent | undefined;
   let announcer: AnnounceHandle | undefined;
+  /** Who gets the peers that trackers find: the metadata fetcher, then the torrent. */
+  let member: SwarmMember | undefined;
   const bar = io.stdout.isTTY && !o.jsonProgress;
+  const startAnnouncer = (tiers: string[][], infoHash: Uint8Array, left: () => number): void => {
+    if (announcer || tiers.length === 0) return;
+    announcer = startAnnouncing({
+      tiers,
+      infoHash,
+      peerId: client.peerId,
+      port: client.port,
+      stats: () => {
+        const s = opened?.torrent.stats();
+        return { uploaded: s?.uploaded ?? 0, downloaded: s?.downloaded ?? 0, left: left() };
+      },
+      onPeers: (list) => {
+        if (member) client.addPeers(member, list);
+      },
+      onWarning: warn,
+    });
+  };
   try {
+    let phase: MetadataPhase;
+    if (magnet) {
+      startAnnouncer([...magnet.trackers.map((u) => [u]), ...o.announce.map((u) => [u])], magnet.infoHash, () => magnet.length ?? 1);
+      if (!o.jsonProgress) io.stderr.write(`shoal: fetching metadata for ${magnet.name ?? toHexString(magnet.infoHash)} (port ${client.port})\n`);
+      phase = await obtainMetadata({
+        client, magnet, dir: o.dir, signal: io.signal, onWarning: warn,
+        onFetcher: (f) => {
+          member = f;
+          if (peers.length) client.addPeers(f, peers);
+        },
+      });
+      if (o.jsonProgress) io.stdout.write(JSON.stringify({ event: 'metadata', name: phase.metainfo.name, fetched: !!phase.fetcher }) + '\n');
+    } else if ('metainfo' in o.source) {
+      phase = { metainfo: o.source.metainfo };
+    } else {
+      throw new UsageError('nothing to download');
+    }
+    const metainfo = phase.metainfo;
+    const only = o.only ?? (magnet?.selectOnly ? visibleToFileIndexes(metainfo, magnet.selectOnly) : undefined);
     opened = await openTorrent({
       client,
-      metainfo: o.metainfo,
+      metainfo,
       dir: o.dir,
       peers,
       recheck: o.recheck,
       sequential: o.sequential,
-      ...(o.only ? { only: o.only } : {}),
+      ...(only ? { only } : {}),
       ...(o.maxUploadRate ? { uploadLimiter: new TokenBucket(realScheduler, o.maxUploadRate) } : {}),
       ...(o.maxDownloadRate ? { downloadLimiter: new TokenBucket(realScheduler, o.maxDownloadRate) } : {}),
+      ...(phase.fetcher ? { replacing: phase.fetcher, adopt: phase.fetcher.handOver() } : {}),
       onWarning: warn,
       signal: io.signal,
       onCheckProgress: (p) => {
@@ -63,27 +106,17 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
       },
     });
     const { torrent } = opened;
+    member = torrent;
     if (bar) io.stdout.write('\r\x1b[K');
     if (o.jsonProgress) {
       io.stdout.write(JSON.stringify({ event: 'started', port: client.port, infoHash: hex(torrent.infoHash), from: opened.startedFrom, have: torrent.have.count, pieces: torrent.metainfo.pieceCount }) + '\n');
     } else {
-      io.stderr.write(`shoal: ${o.mode === 'seed' ? 'seeding' : 'downloading'} ${o.metainfo.name} on port ${client.port} (${torrent.have.count}/${torrent.metainfo.pieceCount} pieces verified${opened.startedFrom === 'resume' ? ', from resume data' : ''})\n`);
+      io.stderr.write(`shoal: ${o.mode === 'seed' ? 'seeding' : 'downloading'} ${metainfo.name} on port ${client.port} (${torrent.have.count}/${torrent.metainfo.pieceCount} pieces verified${opened.startedFrom === 'resume' ? ', from resume data' : ''})\n`);
     }
-    const allAnnounce = [...o.metainfo.announce.map((t) => [...t]), ...o.announce.map((u) => [u])];
-    if (allAnnounce.length > 0) {
-      announcer = startAnnouncing({
-        tiers: allAnnounce,
-        infoHash: torrent.infoHash,
-        peerId: client.peerId,
-        port: client.port,
-        stats: () => {
-          const s = torrent.stats();
-          return { uploaded: s.uploaded, downloaded: s.downloaded, left: Math.max(0, s.bytesWanted - s.bytesHave) };
-        },
-        onPeers: (list) => client.addPeers(torrent, list),
-        onWarning: warn,
-      });
-    }
+    startAnnouncer([...metainfo.announce.map((t) => [...t]), ...o.announce.map((u) => [u])], torrent.infoHash, () => {
+      const s = torrent.stats();
+      return Math.max(0, s.bytesWanted - s.bytesHave);
+    });
     const started = Date.now();
     const report = (final = false): void => {
       const s = torrent.stats();
@@ -134,6 +167,16 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
     await opened?.close();
     await client.close();
   }
+}
+
+/** BEP 53 `so` indexes count files as listed to users (padding files excluded). */
+function visibleToFileIndexes(meta: Metainfo, visibleIndexes: readonly number[]): number[] {
+  const visible = meta.files.flatMap((f, i) => (f.pad ? [] : [i]));
+  return visibleIndexes.flatMap((i) => (visible[i] === undefined ? [] : [visible[i] as number]));
+}
+
+function toHexString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 export function parseOnly(text: string | undefined, fileCount: number): number[] | undefined {

@@ -9,3 +9,8 @@ export * from './torrent.js';
 export * from './dialer.js';
 export * from './client.js';
 export * from './open-torrent.js';
+export * from './metadata-fetcher.js';
+export * from './peer-link.js';
+export * from './piece-assembler.js';
+export * from './extensions.js';
+export * from './corruption-ledger.js';

@@ -4,7 +4,8 @@
 import type { Metainfo } from '../metainfo/index.js';
 import { FileStorage, resumePath, restoreOrCheck, saveResume, type CheckProgress } from '../storage/index.js';
 import type { PeerAddress } from '../transport/types.js';
-import type { Client } from './client.js';
+import type { Client, SwarmMember } from './client.js';
+import type { HandedOverPeer } from './metadata-fetcher.js';
 import { PieceChecker } from './piece-checker.js';
 import { Torrent } from './torrent.js';
 import type { TokenBucket } from './token-bucket.js';
@@ -25,6 +26,10 @@ export interface OpenTorrentOptions {
   readonly onCheckProgress?: (p: CheckProgress) => void;
   readonly onWarning?: (e: Error) => void;
   readonly signal?: AbortSignal;
+  /** The member registered for this info hash so far (a magnet link's metadata fetcher): replaced. */
+  readonly replacing?: SwarmMember;
+  /** Connections to adopt, with what their peers already said (from the metadata fetcher). */
+  readonly adopt?: readonly HandedOverPeer[];
 }
 
 export interface OpenedTorrent {
@@ -89,8 +94,10 @@ export async function openTorrent(opts: OpenTorrentOptions): Promise<OpenedTorre
   timer.unref();
   torrent.on('complete', () => void save());
   if (dirty) void save();
-  client.add(torrent);
+  if (opts.replacing) client.replace(opts.replacing, torrent);
+  else client.add(torrent);
   torrent.start();
+  for (const p of opts.adopt ?? []) torrent.addConnection(p.link, p.earlier);
   if (opts.peers?.length) client.addPeers(torrent, opts.peers);
   let closing: Promise<void> | undefined;
   return {

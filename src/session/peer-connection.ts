@@ -22,6 +22,9 @@ import type { OutgoingMessage, PeerLink } from './peer-link.js';
 
 export class PeerError extends ShoalError {}
 
+/** Messages held while the connection changes hands (handshake -> torrent, fetcher -> torrent). */
+const MAX_BACKLOG = 20_000;
+
 export interface PeerConnectionEvents {
   handshake(h: Handshake): void;
   message(m: WireMessage): void;
@@ -154,7 +157,8 @@ export class PeerConnection implements PeerLink {
         continue;
       }
       if (this.handler.message) this.handler.message(m);
-      else this.backlog.push(m);
+      else if (this.backlog.length < MAX_BACKLOG) this.backlog.push(m);
+      else this.close(new PeerError('PEER_FLOOD', `more than ${MAX_BACKLOG} messages while nobody was listening`));
     }
   }
 

@@ -242,7 +242,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   /** Hands over a connection whose handshake (for this torrent) is complete in both directions. */
-  addConnection(conn: PeerLink): boolean {
+  /**
+   * Takes a connection whose handshakes are done. `earlier`: messages the peer sent before this
+   * torrent existed (while its metadata was being fetched), replayed first.
+   */
+  addConnection(conn: PeerLink, earlier: readonly WireMessage[] = []): boolean {
     if (this.stopped || conn.closed) {
       conn.close();
       return false;
@@ -267,12 +271,20 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // Our bitfield must be the first message after the handshake (BEP 3), before anything the
     // peer's early messages make us say.
     this.sendGreeting(peer);
+    for (const m of earlier) {
+      if (conn.closed) break;
+      this.onMessage(peer, m);
+    }
     conn.attach({
       message: (m) => this.onMessage(peer, m),
       drain: () => this.serve(peer),
       close: (reason) => this.onClose(peer, reason),
     });
-    if (conn.closed) return false;
+    if (conn.closed) {
+      // Closed before (or while) we attached: its close event went nowhere.
+      this.onClose(peer, undefined);
+      return false;
+    }
     this.emit('peer-connected', conn.address);
     return true;
   }

@@ -1,16 +1,18 @@
 // `shoal download`: fetches a torrent's files from the swarm, verifying every piece (BEP 3, 52).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ShoalError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { CliIO, Command } from '../command.js';
 import { readTorrent } from '../read-torrent.js';
-import { parseOnly, runSwarm } from '../swarm-run.js';
+import { parseOnly, runSwarm, type SwarmRunOptions } from '../swarm-run.js';
+import { parseMagnet } from '../../metainfo/index.js';
 import { parsePort, parseSize } from '../units.js';
 
-const usage = `usage: shoal download <file.torrent> -o <dir> [options]
+const usage = `usage: shoal download <file.torrent | magnet-link> -o <dir> [options]
 
 Downloads the torrent's files into <dir>, verifying every piece against its hash before it is
-written. Resumes from what is already in <dir>. Exits 0 once every selected file is complete.
+written. A magnet link's metadata is fetched from peers first (BEP 9: x.pe peers, trackers,
+--peer) and cached in <dir>/.shoal. Resumes from what is already in <dir>. Exits 0 once every selected file is complete.
 
 options:
   -o, --output DIR           download folder (required)
@@ -55,15 +57,21 @@ export const command: Command = {
     if (positionals.length !== 1) throw new UsageError('download takes one torrent file (see shoal download --help)');
     const source = positionals[0] as string;
     if (!values.output) throw new UsageError('download needs -o <dir>');
+    let input: SwarmRunOptions['source'];
+    let only: number[] | undefined;
     if (source.startsWith('magnet:')) {
-      throw new ShoalError('MAGNET_NEEDS_METADATA', 'downloading from a magnet link needs metadata exchange (BEP 9), which this build does not have yet; use the .torrent file');
+      input = { magnet: parseMagnet(source) };
+      // Indexes need the file list: they apply once the metadata is in.
+      if (values.only !== undefined) throw new UsageError('--only needs the file list: with a magnet link use its so= parameter, or the .torrent file');
+    } else {
+      const metainfo = await readTorrent(source, io.cwd);
+      const visible = metainfo.files.flatMap((f, i) => (f.pad ? [] : [i]));
+      only = parseOnly(values.only, visible.length)?.map((i) => visible[i] as number);
+      input = { metainfo };
     }
-    const metainfo = await readTorrent(source, io.cwd);
-    const visible = metainfo.files.flatMap((f, i) => (f.pad ? [] : [i]));
-    const only = parseOnly(values.only, visible.length)?.map((i) => visible[i] as number);
     return runSwarm({
       mode: 'download',
-      metainfo,
+      source: input,
       dir: resolve(io.cwd, values.output),
       peers: values.peer ?? [],
       announce: values.announce ?? [],

@@ -49,7 +49,7 @@ export const command: Command = {
     const metainfo = await readTorrent(positionals[0] as string, io.cwd);
     return runSwarm({
       mode: 'seed',
-      metainfo,
+      source: { metainfo },
       dir: resolve(io.cwd, values.dir),
       peers: values.peer ?? [],
       announce: values.announce ?? [],
