@@ -1,8 +1,8 @@
-// HTTP front end of the tracker (BEP 3 announce, BEP 48 scrape, plus /stats and /metrics) on
-// node:http. Queries are parsed from the raw request URL (binary info_hash and peer_id); every bad
-// request gets a bencoded `failure reason`, never a crash. `ip` and X-Forwarded-For are believed
-// only from configured trusted proxies.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// HTTP tracker endpoints (BEP 3 announce, BEP 48 scrape, plus /stats and /metrics), independent of
+// the HTTP server that carries them: a request (method, target, client address, a header getter)
+// becomes a reply (status, type, body). Queries are parsed from the raw target (binary info_hash
+// and peer_id); every bad request gets a bencoded `failure reason`, never a crash. `ip` and
+// X-Forwarded-For are believed only from configured trusted proxies.
 import {
   bytesToIp,
   encodeAnnounceResponse,
@@ -19,7 +19,23 @@ import { splitPath } from './access.js';
 import type { AnnounceOutcome, ScrapeOutcome, TrackerCore } from './core.js';
 import type { Logger } from './log.js';
 import type { TrackerMetrics } from './metrics.js';
-import { isPromise, type TrackerStore } from './store.js';
+import { isPromise, type StoreStats, type TrackerStore } from './store.js';
+
+export interface HttpRequestInfo {
+  readonly method: string;
+  /** Request target as sent: path and query, still percent-encoded. */
+  readonly target: string;
+  /** The TCP peer's address. */
+  readonly remoteAddress: string;
+  /** A request header by lower-case name. */
+  header(name: string): string | undefined;
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly type: string;
+  readonly body: Uint8Array | string;
+}
 
 export interface HttpHandlerDeps {
   readonly core: TrackerCore;
@@ -31,24 +47,17 @@ export interface HttpHandlerDeps {
   readonly now: () => number;
 }
 
-const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
-
-function send(res: ServerResponse, status: number, body: Uint8Array | string, type = 'text/plain'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
-  res.end(body);
-}
+const BENCODE = 'text/plain';
 
 function unmap(addr: string): string {
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
 
 /** The announcing client's address: the socket peer, or what a trusted proxy says it is. */
-function clientIp(req: IncomingMessage, trusted: ReadonlySet<string>, ipParam: string | undefined): Uint8Array {
-  const remote = unmap(req.socket.remoteAddress ?? '');
-  if (trusted.has(remote)) {
-    const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    const claimed = ipParam ?? first;
+function clientIp(req: HttpRequestInfo, trusted: ReadonlySet<string>, ipParam: string | undefined): Uint8Array {
+  const remote = unmap(req.remoteAddress);
+  if (trusted.size > 0 && trusted.has(remote)) {
+    const claimed = ipParam ?? req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (claimed) {
       try {
         return ipToBytes(claimed);
@@ -60,15 +69,16 @@ function clientIp(req: IncomingMessage, trusted: ReadonlySet<string>, ipParam: s
   return ipToBytes(remote);
 }
 
-export function createHttpHandler(d: HttpHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const bencoded = 'text/plain';
+export type HttpHandler = (req: HttpRequestInfo) => HttpReply | Promise<HttpReply>;
 
-  const replyAnnounce = (res: ServerResponse, req: AnnounceRequest, ip: Uint8Array, o: AnnounceOutcome): void => {
-    if (o.failure !== undefined) {
-      d.metrics.failures.http++;
-      send(res, 200, encodeFailure(o.failure), bencoded);
-      return;
-    }
+export function createHttpHandler(d: HttpHandlerDeps): HttpHandler {
+  const failure = (reason: string): HttpReply => {
+    d.metrics.failures.http++;
+    return { status: 200, type: BENCODE, body: encodeFailure(reason) };
+  };
+
+  const announceReply = (req: AnnounceRequest, ip: Uint8Array, o: AnnounceOutcome): HttpReply => {
+    if (o.failure !== undefined) return failure(o.failure);
     const r = o.result;
     let peers: Uint8Array | PeerAddress[] = r.peers4;
     if (req.compact === false) {
@@ -99,68 +109,52 @@ export function createHttpHandler(d: HttpHandlerDeps): (req: IncomingMessage, re
       warningMessage: r.warning,
       externalIp: ip,
     });
-    send(res, 200, body, bencoded);
+    return { status: 200, type: BENCODE, body };
   };
 
-  const replyScrape = (res: ServerResponse, hashes: Uint8Array[], o: ScrapeOutcome): void => {
-    if (o.failure !== undefined) {
-      d.metrics.failures.http++;
-      send(res, 200, encodeFailure(o.failure), bencoded);
-      return;
-    }
-    send(res, 200, encodeScrapeResponse(hashes.map((h, i) => ({ infoHash: h, ...(o.counts[i] as NonNullable<(typeof o.counts)[number]>) }))), bencoded);
+  const scrapeReply = (hashes: Uint8Array[], o: ScrapeOutcome): HttpReply => {
+    if (o.failure !== undefined) return failure(o.failure);
+    const files = hashes.map((h, i) => ({ infoHash: h, ...(o.counts[i] ?? { complete: 0, incomplete: 0, downloaded: 0 }) }));
+    return { status: 200, type: BENCODE, body: encodeScrapeResponse(files) };
   };
 
-  const fail = (res: ServerResponse, e: unknown): void => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (e instanceof TrackerProtoError) {
-      d.metrics.failures.http++;
-      send(res, 200, encodeFailure(e.message), bencoded);
-      return;
-    }
+  const fail = (e: unknown): HttpReply => {
+    if (e instanceof TrackerProtoError) return failure(e.message);
     d.logger.log('error', 'http request failed', { error: e instanceof Error ? e.message : String(e) });
-    send(res, 500, encodeFailure('internal tracker error'), bencoded);
+    return { status: 500, type: BENCODE, body: encodeFailure('internal tracker error') };
   };
 
-  return (req, res) => {
+  const statsReply = (endpoint: string, st: StoreStats): HttpReply =>
+    endpoint === 'stats'
+      ? { status: 200, type: 'application/json', body: JSON.stringify(d.metrics.json(st, d.now())) + '\n' }
+      : { status: 200, type: 'text/plain; version=0.0.4', body: d.metrics.prometheus(st, d.now()) };
+
+  return (req) => {
     try {
-      const url = req.url ?? '/';
+      const url = req.target;
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);
       const query = q === -1 ? '' : url.slice(q + 1);
       const { endpoint, passkey } = splitPath(path);
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { ...TEXT, allow: 'GET, HEAD' });
-        res.end('method not allowed\n');
-        return;
-      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, type: 'text/plain', body: 'method not allowed\n' };
       if (endpoint === 'announce') {
         const a = parseAnnounceQuery(query);
         const ip = clientIp(req, d.trustedProxies, a.ip);
         const o = d.core.announce(a, ip, passkey, 'http', 'both', a.compact === false && !a.noPeerId, Infinity);
-        if (isPromise(o)) o.then((x) => replyAnnounce(res, a, ip, x), (e: unknown) => fail(res, e));
-        else replyAnnounce(res, a, ip, o);
-      } else if (endpoint === 'scrape') {
+        return isPromise(o) ? o.then((x) => announceReply(a, ip, x), fail) : announceReply(a, ip, o);
+      }
+      if (endpoint === 'scrape') {
         const hashes = parseScrapeQuery(query);
         const o = d.core.scrape(hashes, passkey, 'http');
-        if (isPromise(o)) o.then((x) => replyScrape(res, hashes, x), (e: unknown) => fail(res, e));
-        else replyScrape(res, hashes, o);
-      } else if ((endpoint === 'stats' || endpoint === 'metrics') && passkey === undefined) {
-        const s = d.store.stats(d.now());
-        const reply = (st: Awaited<typeof s>): void => {
-          if (endpoint === 'stats') send(res, 200, JSON.stringify(d.metrics.json(st, d.now())) + '\n', 'application/json');
-          else send(res, 200, d.metrics.prometheus(st, d.now()), 'text/plain; version=0.0.4');
-        };
-        if (isPromise(s)) s.then(reply, (e: unknown) => fail(res, e));
-        else reply(s);
-      } else {
-        send(res, 404, 'not found: use /announce, /scrape, /stats or /metrics\n');
+        return isPromise(o) ? o.then((x) => scrapeReply(hashes, x), fail) : scrapeReply(hashes, o);
       }
+      if ((endpoint === 'stats' || endpoint === 'metrics') && passkey === undefined) {
+        const s = d.store.stats(d.now());
+        return isPromise(s) ? s.then((st) => statsReply(endpoint, st), fail) : statsReply(endpoint, s);
+      }
+      return { status: 404, type: 'text/plain', body: 'not found: use /announce, /scrape, /stats or /metrics\n' };
     } catch (e) {
-      fail(res, e);
+      return fail(e);
     }
   };
 }

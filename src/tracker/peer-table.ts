@@ -108,7 +108,11 @@ export class PeerTable {
     let written = 0;
     for (let i = 0; i < n && written < max; i++) {
       if (idx !== self && (this.expires[idx] as number) >= nowSec && !(skipSeeders && this.seed[idx] === 1)) {
-        out.set(this.addrs.subarray(idx * s, idx * s + s), off + written * s);
+        // A byte loop: a subarray per peer would allocate on the hot path.
+        const from = idx * s;
+        const to = off + written * s;
+        const addrs = this.addrs;
+        for (let j = 0; j < s; j++) out[to + j] = addrs[from + j] as number;
         if (idsOut) {
           const id = this.ids[idx] as string;
           const at = idsOff + written * 20;

@@ -1,14 +1,15 @@
-// The tracker server: HTTP (node:http) and UDP (node:dgram) front ends over one TrackerCore and
+// The tracker server: HTTP (a small HTTP/1.1 server on node:net, http-server.ts) and UDP
+// (node:dgram) front ends over one TrackerCore and
 // store, with periodic incremental expiry sweeps, JSON-lines logs and graceful shutdown
 // (stop() or the AbortSignal: stop accepting, let in-flight requests finish, close the store).
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessPolicy, type AccessOptions } from './access.js';
 import { ConnectionIds } from './connection-id.js';
 import { TrackerCore } from './core.js';
 import { createHttpHandler } from './http-handler.js';
+import { TrackerHttpServer, type HttpServerOptions } from './http-server.js';
 import { silentLogger, type Logger } from './log.js';
 import { MemoryStore } from './memory-store.js';
 import { TrackerMetrics } from './metrics.js';
@@ -41,6 +42,8 @@ export interface TrackerServerOptions {
   readonly connectionIdWindowMs?: number;
   /** How long stop() waits for in-flight HTTP requests before cutting connections (default 5 s). */
   readonly shutdownGraceMs?: number;
+  /** Limits and timeouts of the HTTP server. */
+  readonly http?: HttpServerOptions;
   /** Aborting stops the server. */
   readonly signal?: AbortSignal;
 }
@@ -57,12 +60,13 @@ export class TrackerServer {
   private readonly core: TrackerCore;
   private readonly ids: ConnectionIds;
   private readonly now: () => number;
-  private http: Server | undefined;
+  private http: TrackerHttpServer | undefined;
   private udp: Socket | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private stopping: Promise<void> | undefined;
   private addrs: TrackerAddresses = {};
+  private httpAddr: AddressInfo | undefined;
 
   constructor(private readonly opts: TrackerServerOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -103,24 +107,9 @@ export class TrackerServer {
           trustedProxies,
           now: this.now,
         });
-        const http = createServer({ maxHeaderSize: 16384 }, handler);
-        http.keepAliveTimeout = 15_000;
-        http.headersTimeout = 20_000;
-        http.requestTimeout = 30_000;
-        http.maxConnections = 20_000;
-        http.on('clientError', (_err, socket) => {
-          if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-          else socket.destroy();
-        });
+        const http = new TrackerHttpServer(handler, (e) => this.logger.log('error', 'http server error', { error: e.message }), o.http);
         this.http = http;
-        await new Promise<void>((resolve, reject) => {
-          http.once('error', reject);
-          http.listen(o.httpPort ?? 6969, host, () => {
-            http.off('error', reject);
-            resolve();
-          });
-        });
-        http.on('error', (e) => this.logger.log('error', 'http server error', { error: e.message }));
+        this.httpAddr = await http.listen(o.httpPort ?? 6969, host);
       }
       if (o.udpPort !== null) {
         const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
@@ -148,7 +137,7 @@ export class TrackerServer {
       throw e;
     }
     this.addrs = {
-      http: this.http?.address() as AddressInfo | undefined,
+      http: this.httpAddr,
       udp: this.udp?.address(),
     };
     const every = o.sweepEveryMs ?? 10_000;
@@ -188,18 +177,7 @@ export class TrackerServer {
       const grace = this.opts.shutdownGraceMs ?? 5000;
       const http = this.http;
       const closing: Promise<void>[] = [];
-      if (http) {
-        closing.push(
-          new Promise<void>((resolve) => {
-            const cut = setTimeout(() => http.closeAllConnections(), grace);
-            http.close(() => {
-              clearTimeout(cut);
-              resolve();
-            });
-            http.closeIdleConnections();
-          }),
-        );
-      }
+      if (http) closing.push(http.close(grace));
       const udp = this.udp;
       if (udp) {
         closing.push(

@@ -13,7 +13,6 @@ import {
   TrackerProtoError,
   UDP_ACTION,
   UDP_MAX_REQUEST,
-  writeUdpAnnounceHeader,
   type UdpAnnounceRequest,
 } from '../tracker-proto/index.js';
 import { splitPath } from './access.js';
@@ -53,7 +52,11 @@ export function createUdpHandler(socket: Socket, d: UdpHandlerDeps): (msg: Buffe
     }
     const peers = v6 ? o.result.peers6 : o.result.peers4;
     const b = Buffer.allocUnsafe(20 + peers.length);
-    writeUdpAnnounceHeader(b, tx, o.interval, o.result.incomplete, o.result.complete);
+    b.writeUInt32BE(UDP_ACTION.announce, 0);
+    b.writeUInt32BE(tx, 4);
+    b.writeUInt32BE(Math.min(o.interval, 0xffffffff), 8);
+    b.writeUInt32BE(Math.min(o.result.incomplete, 0xffffffff), 12);
+    b.writeUInt32BE(Math.min(o.result.complete, 0xffffffff), 16);
     b.set(peers, 20);
     reply(b, rinfo);
   };
