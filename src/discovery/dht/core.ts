@@ -41,6 +41,8 @@ export interface DhtCoreOptions {
   readonly randomBytes: RandomBytes;
   /** Fixed node id; by default random, or BEP 42-derived from `externalIp`. */
   readonly id?: Uint8Array | undefined;
+  /** With `id`: keep it even if BEP 42 votes say it does not match our IP (default true). */
+  readonly keepId?: boolean | undefined;
   /** Our external IP if known: the default id is then BEP 42-compliant for it. */
   readonly externalIp?: string | undefined;
   /** Address families to run (default [4]). */
@@ -140,7 +142,7 @@ export class DhtCore {
     this.families = opts.families ?? [4];
     this.externalIp = opts.externalIp;
     const extIp = opts.externalIp === undefined ? undefined : ipBytes(opts.externalIp);
-    this.idFixed = opts.id !== undefined;
+    this.idFixed = opts.id !== undefined && (opts.keepId ?? true);
     this.idValue = opts.id ?? (extIp && !isLocalIp(extIp) ? secureNodeId(extIp, opts.randomBytes) : opts.randomBytes(20).slice(0, 20));
     this.bootstrapAddrs = [...(opts.bootstrap ?? [])];
     this.rpc = new RpcEngine({
