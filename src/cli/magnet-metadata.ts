@@ -4,6 +4,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AbortedError, ShoalError } from '../errors.js';
+import { encode } from '../bencode/index.js';
 import { parseMetainfo, toHex, type MagnetLink, type Metainfo } from '../metainfo/index.js';
 import { MetadataFetcher, type Client } from '../session/index.js';
 import { equalBytes } from '../metainfo/index.js';
@@ -51,31 +52,32 @@ export async function obtainMetadata(opts: {
   fetcher.on('warning', opts.onWarning);
   opts.client.add(fetcher);
   opts.onFetcher(fetcher);
-  const info = await new Promise<Uint8Array>((resolve, reject) => {
+  const [info, layers] = await new Promise<[Uint8Array, ReadonlyMap<string, Uint8Array> | undefined]>((resolve, reject) => {
     const onAbort = (): void => reject(new AbortedError('metadata fetch interrupted'));
     if (opts.signal.aborted) return onAbort();
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    fetcher.once('done', (bytes) => {
+    fetcher.once('done', (bytes, pieceLayers) => {
       opts.signal.removeEventListener('abort', onAbort);
-      resolve(bytes);
+      resolve([bytes, pieceLayers]);
     });
   }).catch((e: unknown) => {
     opts.client.remove(fetcher);
     fetcher.stop();
     throw e;
   });
-  // A .torrent holding just the info dictionary, byte for byte, so the hashes stay the same.
+  // A .torrent holding the info dictionary byte for byte (so the hashes stay the same) and, for
+  // v2, the piece layers the peers sent; parsing it checks the layers against the roots again.
   const enc = new TextEncoder();
-  const torrent = new Uint8Array(info.length + 8);
-  torrent.set(enc.encode('d4:info'));
-  torrent.set(info, 7);
-  torrent[torrent.length - 1] = 0x65;
-  const meta = parseMetainfo(torrent);
-  if (meta.version === 'v2') {
-    opts.client.remove(fetcher);
-    fetcher.stop();
-    throw new ShoalError('MAGNET_V2_PIECE_LAYERS', 'this v2-only torrent needs its piece layers from peers (BEP 52 hash requests), which this build does not fetch yet; use its .torrent file or a hybrid magnet');
+  const parts: Uint8Array[] = [enc.encode('d4:info'), info];
+  if (layers && layers.size > 0) parts.push(enc.encode('12:piece layers'), encode(new Map(layers)));
+  parts.push(enc.encode('e'));
+  const torrent = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    torrent.set(p, off);
+    off += p.length;
   }
+  const meta = parseMetainfo(torrent);
   try {
     await mkdir(dirname(cache), { recursive: true });
     await writeFile(`${cache}.tmp`, torrent);

@@ -7,3 +7,4 @@ export * from './layout.js';
 export * from './build.js';
 export * from './parse.js';
 export * from './magnet.js';
+export * from './hash-layers.js';

@@ -9,6 +9,8 @@
 import { EventEmitter } from 'node:events';
 import { ShoalError } from '../errors.js';
 import { MetadataAssembler } from '../swarm/metadata-assembler.js';
+import { parseInfo } from '../metainfo/index.js';
+import { LayerCollector } from './layer-collector.js';
 import type { PeerAddress } from '../transport/types.js';
 import {
   decodeExtensionHandshake,
@@ -32,8 +34,8 @@ export interface MetadataFetcherOptions {
 }
 
 export interface MetadataFetcherEvents {
-  /** The verified info dictionary. */
-  done: [info: Uint8Array];
+  /** The verified info dictionary, and for v2-only torrents the verified piece layers by root. */
+  done: [info: Uint8Array, pieceLayers: ReadonlyMap<string, Uint8Array> | undefined];
   peers: [peers: PeerAddress[]];
   warning: [error: Error];
 }
@@ -64,6 +66,8 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
   private cancelWake: (() => void) | undefined;
   private finished = false;
   private stopped = false;
+  /** Second phase of a v2-only magnet: the piece layers (BEP 52). */
+  private layers: { collector: LayerCollector; info: Uint8Array } | undefined;
 
   constructor(private readonly opts: MetadataFetcherOptions) {
     super();
@@ -124,6 +128,12 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
       e.earlier.push(m);
       return this.pump();
     }
+    if (this.layers && (m.type === 'hashes' || m.type === 'hash-reject')) {
+      if (m.type === 'hash-reject') this.layers.collector.rejected(key, m);
+      else for (const liar of this.layers.collector.received(key, m, m.hashes)) this.ban(liar);
+      if (this.layers.collector.complete) return this.finish(this.layers.info, this.layers.collector.layers);
+      return this.pump();
+    }
     if (m.type === 'extended' && m.extendedId === OUR_EXTENSION_IDS.ut_metadata) {
       try {
         const msg = decodeUtMetadata(m.payload, this.opts.maxMetadataSize ? { maxMetadataSize: this.opts.maxMetadataSize } : {});
@@ -133,7 +143,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
           e.link.send({ type: 'extended', extendedId: e.utMetadata || OUR_EXTENSION_IDS.ut_metadata, payload: encodeUtMetadata({ type: 'reject', piece: msg.piece }) });
         } else {
           const r = this.assembler.onData(key, msg.piece, msg.totalSize, msg.data, now);
-          if (r.kind === 'complete') return this.finish(r.info);
+          if (r.kind === 'complete') return this.onInfo(r.info);
           if (r.kind === 'invalid') e.link.close(new ShoalError('PEER_BAD_METADATA', r.reason));
           if (r.kind === 'hash-mismatch') {
             this.emit('warning', new ShoalError('METADATA_HASH_MISMATCH', 'metadata from peers did not match the info hash; fetching again'));
@@ -156,7 +166,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
   private onClose(key: string): void {
     if (!this.links.delete(key)) return;
     if (!this.finished) {
-      this.assembler.removePeer(key);
+      if (!this.layers) this.assembler.removePeer(key);
       this.pump();
     }
   }
@@ -168,10 +178,33 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
     e.link.close(new ShoalError('PEER_BANNED', 'sent metadata that failed the info hash'));
   }
 
-  /** Sends what the assembler asks for and sleeps until its next deadline. */
+  /** The info dictionary is verified; a v2-only torrent still needs its piece layers. */
+  private onInfo(info: Uint8Array): void {
+    let collector: LayerCollector | undefined;
+    try {
+      const meta = parseInfo(info);
+      if (meta.version === 'v2') collector = new LayerCollector(meta);
+    } catch (e) {
+      // The dictionary matches the info hash, so this is the torrent itself: report, do not retry.
+      this.emit('warning', new ShoalError('METADATA_INVALID', `the torrent's info dictionary is invalid: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    if (!collector || collector.complete) return this.finish(info, undefined);
+    this.layers = { collector, info };
+    this.pump();
+  }
+
+  /** Sends what the assembler (or the layer collector) asks for and sleeps until its next deadline. */
   private pump(): void {
     if (this.finished || this.stopped) return;
     const now = this.sched.now();
+    if (this.layers) {
+      for (const r of this.layers.collector.poll([...this.links.keys()], now)) {
+        this.links.get(r.peer)?.link.send({ type: 'hash-request', ...r.fields });
+      }
+      this.cancelWake?.();
+      this.cancelWake = this.sched.setTimer(5000, () => this.pump());
+      return;
+    }
     for (const r of this.assembler.poll(now)) {
       const e = this.links.get(String(r.peer));
       if (!e || e.utMetadata === 0) continue;
@@ -182,10 +215,10 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
     this.cancelWake = wake === undefined ? undefined : this.sched.setTimer(Math.max(1, wake - now), () => this.pump());
   }
 
-  private finish(info: Uint8Array): void {
+  private finish(info: Uint8Array, pieceLayers: ReadonlyMap<string, Uint8Array> | undefined): void {
     this.finished = true;
     this.cancelWake?.();
-    this.emit('done', info);
+    this.emit('done', info, pieceLayers);
   }
 
   /** Detaches every connection (with what its peer said so far) for the torrent to adopt. */

@@ -8,7 +8,7 @@
 // sockets and in the simulator.
 import { EventEmitter } from 'node:events';
 import { ShoalError } from '../errors.js';
-import type { Metainfo } from '../metainfo/index.js';
+import { HashLayerServer, type Metainfo } from '../metainfo/index.js';
 import type { HashPool } from '../hashing/index.js';
 import type { Storage } from '../storage/index.js';
 import { Bitfield, Choker, PiecePicker, RateEstimator, xoshiro128ss, type BlockRequest, type ChokerPeer, type Random } from '../swarm/index.js';
@@ -127,6 +127,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly choker: Choker;
   private readonly assembler: PieceAssembler;
   private readonly extensions: TorrentExtensions;
+  private readonly hashServer: HashLayerServer;
   /** Who sent which block of pieces that failed their check, to pin the liar once a good copy arrives. */
   private readonly ledger = new CorruptionLedger(BLOCK);
   private readonly upLimit: TokenBucket;
@@ -134,6 +135,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly downRate: RateEstimator;
   private readonly upRate: RateEstimator;
   private readonly bannedIps = new Set<string>();
+  /** Connections banned for corruption (their blocks may still sit in unfinished pieces). */
+  private readonly bannedKeys = new Set<string>();
   /**
    * What peers may request of us. For a v2-only torrent libtorrent pads the last file up to a
    * whole piece (BEP 52 alignment gap) and requests the gap too; we serve it as zeros. Our own
@@ -174,6 +177,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.assembler = opts.assembler ?? new BufferAssembler(meta.pieceLength, Math.max(2, Math.floor(inflight / meta.pieceLength)));
     if (opts.filePriorities) this.applyFilePriorities(opts.filePriorities);
     for (let p = 0; p < meta.pieceCount; p++) if (this.picker.wants(p)) this.wantedPieces++;
+    this.hashServer = new HashLayerServer(meta);
     this.extensions = new TorrentExtensions({
       metainfo: meta,
       ...(opts.listenPort ? { listenPort: opts.listenPort } : {}),
@@ -391,10 +395,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           this.extensions.onMessage(peer, m.extendedId, m.payload);
         }
         return;
-      case 'hash-request':
-        // Serving BEP 52 hashes to magnet-started v2 peers comes with metadata exchange.
-        this.sendTo(peer, { ...m, type: 'hash-reject' });
+      case 'hash-request': {
+        // BEP 52: v2 peers that started from a magnet link ask for the piece layers.
+        const hashes = this.hashServer.answer(m);
+        this.sendTo(peer, hashes ? { ...m, type: 'hashes', hashes } : { ...m, type: 'hash-reject' });
         return;
+      }
       default:
         // keep-alive, port, suggest, hashes, hash-reject, unknown: nothing to do here.
         return;
@@ -558,10 +564,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }));
     this.assembler.release(data);
     const addrs: string[] = [];
+    // A sender already banned for corruption explains the failure: its blocks were still in the
+    // piece when others completed it. Striking the co-senders would ban honest peers.
+    const explained = senders.some((k) => this.bannedKeys.has(k));
     for (const key of senders) {
       const p = this.peers.get(key);
       if (!p) continue;
       addrs.push(p.address);
+      if (explained) continue;
       p.strikes++;
       // A piece that came from one peer alone convicts it; shared pieces accumulate strikes.
       if (senders.length === 1 || p.strikes >= MAX_STRIKES) this.ban(p, `sent data for piece ${piece} that failed its hash check`);
@@ -575,12 +585,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     for (const liar of this.ledger.liars(piece, good)) {
       const p = this.peers.get(liar.key);
       if (p) this.ban(p, `sent a corrupt block of piece ${piece}`);
-      else this.bannedIps.add(liar.ip);
+      else {
+        this.bannedIps.add(liar.ip);
+        this.bannedKeys.add(liar.key);
+      }
     }
   }
 
   private ban(peer: PeerState, why: string): void {
     this.bannedIps.add(peer.conn.remoteIp);
+    this.bannedKeys.add(peer.key);
     this.emit('banned', peer.address, why);
     peer.conn.close(new TorrentError('PEER_BANNED', why));
   }
