@@ -12,8 +12,9 @@
 // to a fresh folder, and its output is compared byte for byte with the source after every run.
 //
 // usage: npm run bench:transfer -- [--runs N] [--size 1G] [--pairs lt-lt,shoal-shoal,lt-shoal,shoal-lt]
-//          [--rss-only] [--profile] [--json] [--no-build] [--no-results] [--dir /tmp/shoal-bench] [--utp]
+//          [--rss-only] [--profile] [--json] [--no-build] [--no-results] [--dir /tmp/shoal-bench] [--out-dir DIR] [--utp]
 //   --rss-only   shoal→shoal only, at 1 GiB and at --size (default 4G): is the leecher's RSS flat?
+//   --out-dir    where leechers write (default --dir); a tmpfs such as /dev/shm takes the disk out
 //   --profile    one extra shoal→shoal run under `node --cpu-prof`, untimed; prints top self times
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { summariseProfile } from './lib/cpuprofile.js';
 import { ensureDataFile, ensureTorrent, parseSize, sizeLabel } from './lib/data.js';
 import { PeerProcess } from './lib/peer-process.js';
 import { ProcMonitor } from './lib/proc.js';
-import { pairLabel, ratioLines, ratios, summarise, table, type Impl, type Pair, type PairSummary, type RunResult } from './lib/report.js';
+import { median, pairLabel, ratioLines, ratios, summarise, table, type Impl, type Pair, type PairSummary, type RunResult } from './lib/report.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const SHOAL = join(repo, 'bin', 'shoal.js');
@@ -47,12 +48,15 @@ const { values: opt } = parseArgs({
     dir: { type: 'string' },
     utp: { type: 'boolean' },
     timeout: { type: 'string' },
+    'out-dir': { type: 'string' },
   },
 });
 const rssOnly = opt['rss-only'] ?? false;
 const RUNS = Number(opt.runs ?? (rssOnly ? 1 : 3));
 const SIZE = parseSize(opt.size ?? (rssOnly ? '4G' : '1G'));
 const work = opt.dir ?? '/tmp/shoal-bench';
+/** Where leechers write (default next to the data; e.g. /dev/shm/... takes the disk out of the figures). */
+const outBase = opt['out-dir'] ?? work;
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 const NAMES: Record<string, Impl> = { lt: 'libtorrent', libtorrent: 'libtorrent', shoal: 'shoal' };
@@ -130,7 +134,7 @@ const payload = (impl: Impl, m: Record<string, unknown>): number => Number(impl 
 
 async function runOnce(pair: Pair, input: Input, profileDir?: string): Promise<RunResult> {
   const notes: string[] = [];
-  const leechDir = join(work, `leech-${sizeLabel(input.size)}`);
+  const leechDir = join(outBase, `leech-${sizeLabel(input.size)}`);
   rmSync(leechDir, { recursive: true, force: true });
   mkdirSync(leechDir, { recursive: true });
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
@@ -188,6 +192,7 @@ async function runOnce(pair: Pair, input: Input, profileDir?: string): Promise<R
       transferMbps: left / 1e6 / transferS,
       leecher: { cpuPerGiB: time.cpu / gib, peakRss: Math.max(time.maxRss, leechMon.peakRss), peakAnon: leechMon.peakAnon },
       seeder: { cpuPerGiB: seederCpu / gib, peakRss: Math.max(seederMon.peakRss, seederEnd?.hwm ?? 0), peakAnon: seederMon.peakAnon },
+      leecherDetail: { user: time.user, sys: time.sys, minorFaults: time.minorFaults, voluntarySwitches: time.voluntarySwitches, involuntarySwitches: time.involuntarySwitches },
       notes,
       pids: { seeder: seeder.pid, leecher: leecherPid },
     };
@@ -197,13 +202,33 @@ async function runOnce(pair: Pair, input: Input, profileDir?: string): Promise<R
     await leecher?.stop();
     await seeder.stop();
     rmSync(leechDir, { recursive: true, force: true });
+    settle();
   }
+}
+
+/** Flushes the file system the leechers write to, so one run's writeback does not slow the next. */
+function settle(): void {
+  spawnSync('sync', ['-f', outBase], { timeout: 120_000 });
+}
+
+/** The disk alone: a fresh copy of the data file into the leechers' folder (dd, 1 MiB blocks, no fsync). */
+function diskBaseline(input: Input): number {
+  const out = join(outBase, 'dd-baseline.bin');
+  rmSync(out, { force: true });
+  const t0 = performance.now();
+  const r = spawnSync('dd', [`if=${input.data}`, `of=${out}`, 'bs=1M'], { stdio: 'ignore', timeout: 300_000 });
+  const s = (performance.now() - t0) / 1000;
+  rmSync(out, { force: true });
+  settle();
+  return r.status === 0 ? input.size / 1e6 / s : NaN;
 }
 
 function describe(r: RunResult): string {
   return `${pairLabel(r.pair)} ${sizeLabel(r.size)}: ${r.mbps.toFixed(1)} MB/s (transfer ${r.transferMbps.toFixed(1)}), ` +
     `CPU/GiB leecher ${r.leecher.cpuPerGiB.toFixed(2)} s, seeder ${r.seeder.cpuPerGiB.toFixed(2)} s, ` +
-    `peak RSS leecher ${Math.round(r.leecher.peakRss / 2 ** 20)} MiB, seeder ${Math.round(r.seeder.peakRss / 2 ** 20)} MiB` +
+    `peak RSS leecher ${Math.round(r.leecher.peakRss / 2 ** 20)} MiB, seeder ${Math.round(r.seeder.peakRss / 2 ** 20)} MiB; ` +
+    `leecher user ${r.leecherDetail.user.toFixed(2)} s sys ${r.leecherDetail.sys.toFixed(2)} s, ${r.leecherDetail.minorFaults} minor faults, ` +
+    `${r.leecherDetail.voluntarySwitches}+${r.leecherDetail.involuntarySwitches} context switches` +
     (r.notes.length ? ` [${r.notes.join('; ')}]` : '');
 }
 
@@ -251,8 +276,12 @@ async function main(): Promise<void> {
   if (PAIRS.some((p) => p.seeder === 'shoal')) for (const i of inputs) await warmShoalSeeder(i);
   log(`bench:transfer: ${sizes.map(sizeLabel).join(' + ')} file, piece length ${PIECE / 2 ** 20} MiB, ${RUNS} run(s) of ${PAIRS.map(pairLabel).join(', ')} in ${work}`);
 
+  mkdirSync(outBase, { recursive: true });
   const results = new Map<string, RunResult[]>();
+  const disk: number[] = [];
   for (let run = 1; run <= RUNS; run++) {
+    disk.push(diskBaseline(inputs[0] as Input));
+    log(`  run ${run}/${RUNS} disk: dd of a fresh ${sizeLabel((inputs[0] as Input).size)} file into ${outBase}: ${(disk.at(-1) as number).toFixed(0)} MB/s`);
     for (const input of inputs) {
       for (const pair of PAIRS) {
         const r = await runOnce(pair, input);
@@ -270,16 +299,18 @@ async function main(): Promise<void> {
   const rs = rssOnly ? [] : ratios(main1);
   const flat = rssOnly && rows.length === 2 ? (rows[1] as PairSummary).median.leecher.peakRss / (rows[0] as PairSummary).median.leecher.peakRss : undefined;
   const tableText = table(rows, rssOnly);
+  const diskLine = `- disk alone (dd of a fresh ${sizeLabel((inputs[0] as Input).size)} file into the leechers' folder ${outBase}, 1 MiB blocks, no fsync; once per round): median ${median(disk).toFixed(0)} MB/s, runs ${disk.map((x) => x.toFixed(0)).join(', ')}`;
   const lines = rssOnly
     ? [`- shoal→shoal leecher peak RSS at ${sizeLabel(SIZE)} / at 1G: ${flat?.toFixed(2) ?? '-'}x (flat in file size if ~1); under 128 MiB at every size: ${rows.every((r) => r.median.leecher.peakRss < 128 * 2 ** 20) ? 'yes' : 'NO'}`]
     : ratioLines(rs);
+  lines.push(diskLine);
   const command = `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, libtorrent ${libtorrentVersion()}`;
   const date = new Date().toISOString().slice(0, 10);
   const commit = gitRev();
 
   if (opt.json) {
-    process.stdout.write(JSON.stringify({ date, command, commit, machine, pieceLength: PIECE, runs: RUNS, rows, ratios: rs, flatness: flat, profile }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ date, command, commit, machine, pieceLength: PIECE, runs: RUNS, outDir: outBase, diskMBps: disk, rows, ratios: rs, flatness: flat, profile }, null, 2) + '\n');
   } else {
     process.stdout.write(`\n${tableText}\n\n${lines.join('\n')}\n`);
     for (const p of profile) {
@@ -294,7 +325,7 @@ async function main(): Promise<void> {
     const section = [
       `## bench:transfer${rssOnly ? ' --rss-only' : ''} (${date})`,
       '',
-      `Command: \`${command}\`. ${sizes.map(sizeLabel).join(' and ')} deterministic file, v1 torrent with ${PIECE / 2 ** 20} MiB pieces, one seeder and one leecher on 127.0.0.1 over TCP; ${machine}; shoal at ${commit} (built CLI). ` +
+      `Command: \`${command}\`. ${sizes.map(sizeLabel).join(' and ')} deterministic file, v1 torrent with ${PIECE / 2 ** 20} MiB pieces, one seeder and one leecher on 127.0.0.1 over TCP, the leecher writing to ${outBase}; ${machine}; shoal at ${commit} (built CLI). ` +
         `Median of ${RUNS} run(s) per pair, pairs interleaved. MB/s = 10^6 bytes/s from leecher start to exit; transfer MB/s from its first payload to done. ` +
         'CPU = user + system seconds of all threads (leecher: whole process; seeder: during the transfer). Peak RSS = VmHWM; anon = peak RssAnon (libtorrent maps files, so its RSS counts page cache). ' +
         'libtorrent: default settings except loopback listen, DHT/LSD/UPnP/NAT-PMP off, TCP only (its default uTP crawls on loopback); its seeder checks the data before the clock starts, shoal\'s trusts its resume file.',

@@ -15,8 +15,13 @@ export interface JsonLine {
 export interface TimeReport {
   readonly wall: number;
   readonly cpu: number;
+  readonly user: number;
+  readonly sys: number;
   /** bytes */
   readonly maxRss: number;
+  readonly minorFaults: number;
+  readonly voluntarySwitches: number;
+  readonly involuntarySwitches: number;
 }
 
 export interface PeerOptions {
@@ -53,7 +58,7 @@ export class PeerProcess {
 
   constructor(private readonly opts: PeerOptions) {
     const [file, ...args] = opts.timeFile
-      ? ['/usr/bin/time', '-f', '%e %U %S %M', '-o', opts.timeFile, ...opts.cmd]
+      ? ['/usr/bin/time', '-f', '%e %U %S %M %R %w %c', '-o', opts.timeFile, ...opts.cmd]
       : opts.cmd;
     if (opts.timeFile) rmSync(opts.timeFile, { force: true });
     // Own process group: one kill reaches GNU time and the program under it.
@@ -169,9 +174,10 @@ export class PeerProcess {
     const f = this.opts.timeFile;
     if (!f || !existsSync(f)) return undefined;
     const last = readFileSync(f, 'utf8').trim().split('\n').at(-1) ?? '';
-    const [wall, user, sys, rssKiB] = last.split(' ').map(Number);
-    if ([wall, user, sys, rssKiB].some((x) => x === undefined || !Number.isFinite(x))) return undefined;
-    return { wall: wall as number, cpu: (user as number) + (sys as number), maxRss: (rssKiB as number) * 1024 };
+    const f7 = last.split(' ').map(Number);
+    if (f7.length !== 7 || f7.some((x) => !Number.isFinite(x))) return undefined;
+    const [wall, user, sys, rssKiB, minor, vol, invol] = f7 as [number, number, number, number, number, number, number];
+    return { wall, cpu: user + sys, user, sys, maxRss: rssKiB * 1024, minorFaults: minor, voluntarySwitches: vol, involuntarySwitches: invol };
   }
 
   private wake(): void {

@@ -32,6 +32,8 @@ export interface RunResult {
   readonly transferMbps: number;
   readonly leecher: SideFigures;
   readonly seeder: SideFigures;
+  /** the leecher's user and system CPU seconds, minor page faults and context switches (GNU time) */
+  readonly leecherDetail: { readonly user: number; readonly sys: number; readonly minorFaults: number; readonly voluntarySwitches: number; readonly involuntarySwitches: number };
   readonly notes: readonly string[];
   readonly pids: { readonly seeder?: number | undefined; readonly leecher?: number | undefined };
 }
@@ -42,7 +44,7 @@ export interface PairSummary {
   readonly size: number;
   readonly runs: readonly RunResult[];
   /** each figure the median of its runs */
-  readonly median: Omit<RunResult, 'pair' | 'size' | 'notes' | 'pids'>;
+  readonly median: Omit<RunResult, 'pair' | 'size' | 'notes' | 'pids' | 'leecherDetail'>;
 }
 
 export function median(xs: readonly number[]): number {
