@@ -10,8 +10,9 @@
 //   another peer and rests the peer for a while. Late data for a timed-out request still counts.
 // - When every piece is in, the whole dictionary is hashed. A mismatch discards it and names the
 //   contributors. One contributor is proven guilty: it is banned (`culprit`). With several, all
-//   become suspects: they are only used when no unsuspected peer is left, and then one at a time
-//   (a "solo" round), so each is either cleared by a good hash or proven guilty by a bad one.
+//   become suspects: they are only used when no unsuspected peer can take requests (none left,
+//   or all resting), and then one at a time (a "solo" round), so each is either cleared by a good
+//   hash or proven guilty by a bad one.
 import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_METADATA_SIZE, METADATA_PIECE_SIZE, metadataPieceCount, metadataPieceLength } from '../wire/ut-metadata.js';
 import { SwarmError } from './errors.js';
@@ -243,7 +244,7 @@ export class MetadataAssembler {
     }
     const c = this.chooseActive();
     if (!c) return [];
-    if (!this.hasClean(c) && this.solo === undefined) this.startSolo(c, now);
+    if (this.solo === undefined && !this.hasRestedClean(c, now)) this.startSolo(c, now);
     const out: MetadataRequest[] = [];
     for (let piece = 0; piece < c.count; piece++) {
       if (c.have[piece] || c.assigned[piece] !== undefined) continue;
@@ -285,40 +286,46 @@ export class MetadataAssembler {
     return best;
   }
 
-  private hasClean(c: Candidate): boolean {
-    for (const id of c.peers) if (!(this.peers.get(id) as PeerState).suspect) return true;
+  /** Whether an unsuspected peer can take a request now (or soon, once its requests return). */
+  private hasRestedClean(c: Candidate, now: number): boolean {
+    for (const id of c.peers) {
+      const p = this.peers.get(id) as PeerState;
+      if (!p.suspect && p.backoffUntil <= now) return true;
+    }
     return false;
   }
 
   /**
-   * Only suspects are left: let the first rested one fetch alone, from an empty round, so the
-   * hash judges it alone.
+   * No unsuspected peer can help (none left, or all resting after timeouts and rejects): let the
+   * first rested suspect fetch alone, from an empty round, so the hash judges it alone.
    */
   private startSolo(c: Candidate, now: number): void {
     for (const id of c.peers) {
-      if ((this.peers.get(id) as PeerState).backoffUntil > now) continue;
+      const p = this.peers.get(id) as PeerState;
+      if (!p.suspect || p.backoffUntil > now) continue;
       if (c.received > 0 || c.assigned.some((a) => a !== undefined)) this.restartRound(c);
       this.solo = id;
       return;
     }
   }
 
-  /** The eligible unsuspected peer with the fewest outstanding requests; else the solo suspect. */
+  /**
+   * The rested unsuspected peer with the fewest outstanding requests; else the solo suspect.
+   * An unsuspected peer that returns from its rest may join a solo round: if the hash then
+   * fails it simply becomes a suspect too.
+   */
   private pickPeer(c: Candidate, now: number): PeerId | undefined {
     let best: PeerId | undefined;
     let bestLoad = Infinity;
-    let anyClean = false;
     for (const id of c.peers) {
       const p = this.peers.get(id) as PeerState;
-      if (p.suspect) continue;
-      anyClean = true;
-      if (p.backoffUntil > now || p.outstanding.size >= this.perPeer) continue;
+      if (p.suspect || p.backoffUntil > now || p.outstanding.size >= this.perPeer) continue;
       if (p.outstanding.size < bestLoad) {
         best = id;
         bestLoad = p.outstanding.size;
       }
     }
-    if (anyClean || this.solo === undefined) return best;
+    if (best !== undefined || this.solo === undefined) return best;
     const p = this.peers.get(this.solo) as PeerState;
     return p.backoffUntil <= now && p.outstanding.size < this.perPeer ? this.solo : undefined;
   }

@@ -305,12 +305,13 @@ test('random swarms: never a wrong result; with an honest peer present, always d
   const kinds = ['honest', 'garbage', 'reject', 'silent', 'slow', 'wrong-size'] as const;
   type Kind = (typeof kinds)[number];
   fc.assert(fc.property(
-    fc.array(fc.record({ kind: fc.constantFrom(...kinds), joinAt: fc.nat({ max: 60_000 }) }), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.record({ kind: fc.constantFrom(...kinds), joinAt: fc.nat({ max: 60_000 }), leaveAt: fc.option(fc.nat({ max: 300_000 }), { nil: undefined }) }), { minLength: 1, maxLength: 6 }),
     fc.integer({ min: 1, max: 3 }),
     (specs, perPeer) => {
       const a = new MetadataAssembler({ infoHashV1: sha1(info), maxOutstandingPerPeer: perPeer });
       const kindOf = new Map<PeerId, Kind>(specs.map((s, i) => [i, s.kind]));
       const joined = new Set<PeerId>();
+      const left = new Set<PeerId>();
       // Pending answers: [time, peer, piece].
       let pending: [number, PeerId, number][] = [];
       for (let now = 0; now <= 30 * 60_000 && !a.done; now += 500) {
@@ -319,10 +320,15 @@ test('random swarms: never a wrong result; with an honest peer present, always d
             joined.add(i);
             a.addPeer(i, s.kind === 'wrong-size' ? info.length + 20_000 : info.length);
           }
+          if (joined.has(i) && !left.has(i) && s.leaveAt !== undefined && s.leaveAt <= now) {
+            left.add(i);
+            a.removePeer(i);
+          }
         });
         const due = pending.filter(([t]) => t <= now);
         pending = pending.filter(([t]) => t > now);
         for (const [, peer, piece] of due) {
+          if (left.has(peer)) continue;
           const k = kindOf.get(peer) as Kind;
           if (k === 'reject') {
             a.onReject(peer, piece, now);
@@ -336,13 +342,13 @@ test('random swarms: never a wrong result; with an honest peer present, always d
           if (r.kind === 'hash-mismatch' && r.culprit !== undefined) assert.notEqual(kindOf.get(r.culprit), 'honest');
         }
         for (const { peer, piece } of a.poll(now)) {
-          assert.ok(!a.isBanned(peer));
+          assert.ok(!a.isBanned(peer) && joined.has(peer) && !left.has(peer));
           const k = kindOf.get(peer) as Kind;
           if (k === 'silent') continue;
           pending.push([now + (k === 'slow' ? 30_000 : 200), peer, piece]);
         }
       }
-      if (specs.some((s) => s.kind === 'honest')) assert.ok(a.done, `not done: ${JSON.stringify(specs)}`);
+      if (specs.some((s) => s.kind === 'honest' && s.leaveAt === undefined)) assert.ok(a.done, `not done: ${JSON.stringify(specs)}`);
       if (a.done) assert.ok(Buffer.from(a.info as Uint8Array).equals(info));
     },
   ), { numRuns: 150 });
