@@ -18,7 +18,7 @@
 //   --profile    one extra shoal→shoal run under `node --cpu-prof`, untimed; prints top self times
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -134,6 +134,7 @@ const payload = (impl: Impl, m: Record<string, unknown>): number => Number(impl 
 
 async function runOnce(pair: Pair, input: Input, profileDir?: string): Promise<RunResult> {
   const notes: string[] = [];
+  const load1 = loadavg()[0] ?? NaN;
   const leechDir = join(outBase, `leech-${sizeLabel(input.size)}`);
   rmSync(leechDir, { recursive: true, force: true });
   mkdirSync(leechDir, { recursive: true });
@@ -194,6 +195,7 @@ async function runOnce(pair: Pair, input: Input, profileDir?: string): Promise<R
       seeder: { cpuPerGiB: seederCpu / gib, peakRss: Math.max(seederMon.peakRss, seederEnd?.hwm ?? 0), peakAnon: seederMon.peakAnon },
       leecherDetail: { user: time.user, sys: time.sys, minorFaults: time.minorFaults, voluntarySwitches: time.voluntarySwitches, involuntarySwitches: time.involuntarySwitches },
       notes,
+      load1,
       pids: { seeder: seeder.pid, leecher: leecherPid },
     };
   } finally {
@@ -224,7 +226,7 @@ function diskBaseline(input: Input): number {
 }
 
 function describe(r: RunResult): string {
-  return `${pairLabel(r.pair)} ${sizeLabel(r.size)}: ${r.mbps.toFixed(1)} MB/s (transfer ${r.transferMbps.toFixed(1)}), ` +
+  return `${pairLabel(r.pair)} ${sizeLabel(r.size)} (load ${r.load1.toFixed(1)}): ${r.mbps.toFixed(1)} MB/s (transfer ${r.transferMbps.toFixed(1)}), ` +
     `CPU/GiB leecher ${r.leecher.cpuPerGiB.toFixed(2)} s, seeder ${r.seeder.cpuPerGiB.toFixed(2)} s, ` +
     `peak RSS leecher ${Math.round(r.leecher.peakRss / 2 ** 20)} MiB, seeder ${Math.round(r.seeder.peakRss / 2 ** 20)} MiB; ` +
     `leecher user ${r.leecherDetail.user.toFixed(2)} s sys ${r.leecherDetail.sys.toFixed(2)} s, ${r.leecherDetail.minorFaults} minor faults, ` +
@@ -304,6 +306,8 @@ async function main(): Promise<void> {
     ? [`- shoal→shoal leecher peak RSS at ${sizeLabel(SIZE)} / at 1G: ${flat?.toFixed(2) ?? '-'}x (flat in file size if ~1); under 128 MiB at every size: ${rows.every((r) => r.median.leecher.peakRss < 128 * 2 ** 20) ? 'yes' : 'NO'}`]
     : ratioLines(rs);
   lines.push(diskLine);
+  const loads = rows.flatMap((r) => r.runs.map((x) => x.load1));
+  lines.push(`- 1-minute load average at the start of each run (2 cores, shared with other work): ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}, median ${median(loads).toFixed(1)}`);
   const command = `npm run bench:transfer -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, '');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, libtorrent ${libtorrentVersion()}`;
   const date = new Date().toISOString().slice(0, 10);

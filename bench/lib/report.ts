@@ -35,6 +35,8 @@ export interface RunResult {
   /** the leecher's user and system CPU seconds, minor page faults and context switches (GNU time) */
   readonly leecherDetail: { readonly user: number; readonly sys: number; readonly minorFaults: number; readonly voluntarySwitches: number; readonly involuntarySwitches: number };
   readonly notes: readonly string[];
+  /** 1-minute load average when the run started: the machine is shared */
+  readonly load1: number;
   readonly pids: { readonly seeder?: number | undefined; readonly leecher?: number | undefined };
 }
 
@@ -44,7 +46,7 @@ export interface PairSummary {
   readonly size: number;
   readonly runs: readonly RunResult[];
   /** each figure the median of its runs */
-  readonly median: Omit<RunResult, 'pair' | 'size' | 'notes' | 'pids' | 'leecherDetail'>;
+  readonly median: Omit<RunResult, 'pair' | 'size' | 'notes' | 'pids' | 'leecherDetail' | 'load1'>;
 }
 
 export function median(xs: readonly number[]): number {
