@@ -6,7 +6,8 @@
 // /proc/PID/stat of the server and its children), and RSS per stored peer after a fill phase.
 // Every phase is bounded in count and time; every process started is killed at the end.
 //
-//   npm run bench:tracker -- [--seconds S] [--count N] [--fill N] [--only shoal,opentracker,...]
+//   npm run bench:tracker -- [--seconds S] [--count N] [--fill N] [--protos udp,http] [--workers N]
+//     [--only shoal,opentracker,bittorrent-tracker,shoal-cluster,shoal-redis]
 //     [--bt-ref DIR]   folder with `npm install --ignore-scripts bittorrent-tracker` (default /tmp/bt-ref)
 //
 // Run under `--role shoal-server ARGS...` it is the shoal tracker itself (a child process).
@@ -31,6 +32,8 @@ interface Server {
   readonly httpPort: number;
   /** Root pids whose process trees are measured. */
   readonly pids: number[];
+  /** Of those, a helper whose share is reported separately (the Redis server). */
+  readonly helperPid?: number;
   stop(): Promise<void>;
 }
 
@@ -384,13 +387,15 @@ async function httpAccepts(port: number, hash: Buffer): Promise<boolean> {
 async function shoalServer(workers: number, redisUrl?: string): Promise<Server> {
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--http-port', String(port), '--udp-port', String(port), '--log-level', 'warn'];
-  if (workers > 1) args.push('--workers', String(workers), '--store', redisUrl ?? '');
+  if (workers > 1) args.push('--workers', String(workers));
+  if (redisUrl !== undefined) args.push('--store', redisUrl);
   // SHOAL_BENCH_NODE_ARGS (e.g. "--cpu-prof") is passed to the shoal server's node, for profiling.
   const nodeArgs = (process.env.SHOAL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const c = start(process.execPath, [...nodeArgs, '--import', 'tsx', SELF, '--role', 'shoal-server', ...args]);
   await waitUntil('shoal tracker', () => udpAnswers(port));
   if (workers > 1) await waitUntil('all shoal workers', () => tree(c.pid ?? 0).length > workers);
-  return { name: workers > 1 ? `shoal x${workers} (redis)` : 'shoal (memory)', udpPort: port, httpPort: port, pids: [c.pid ?? 0], stop: () => stopChild(c) };
+  const kind = redisUrl !== undefined ? 'redis' : workers > 1 ? 'sharded memory' : 'memory';
+  return { name: workers > 1 ? `shoal x${workers} (${kind})` : `shoal (${kind})`, udpPort: port, httpPort: port, pids: [c.pid ?? 0], stop: () => stopChild(c) };
 }
 
 async function redisServer(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
@@ -444,6 +449,8 @@ interface Row {
   cpuUs: number;
   lost: number;
   announces: number;
+  /** CPU µs per announce spent in the helper process (Redis), included in cpuUs. */
+  helperUs?: number;
 }
 
 async function measure(s: Server, proto: 'udp' | 'http', o: { count: number; seconds: number }): Promise<Row> {
@@ -452,8 +459,10 @@ async function measure(s: Server, proto: 'udp' | 'http', o: { count: number; sec
   // Warm-up: JIT, swarm creation, connection ids; then the measured run over the same peers.
   await load(s.udpPort, { first: 0, span, count: Math.min(o.count, 20_000), seconds: 2 });
   const c0 = cpuSeconds(s.pids);
+  const h0 = s.helperPid === undefined ? 0 : cpuSeconds([s.helperPid]);
   const ph = await load(s.udpPort, { first: 0, span, count: o.count, seconds: o.seconds });
   const c1 = cpuSeconds(s.pids);
+  const h1 = s.helperPid === undefined ? 0 : cpuSeconds([s.helperPid]);
   return {
     server: s.name,
     proto,
@@ -463,6 +472,7 @@ async function measure(s: Server, proto: 'udp' | 'http', o: { count: number; sec
     cpuUs: ((c1 - c0) * 1e6) / Math.max(1, ph.announces),
     lost: ph.lost,
     announces: ph.announces,
+    helperUs: s.helperPid === undefined ? undefined : ((h1 - h0) * 1e6) / Math.max(1, ph.announces),
   };
 }
 
@@ -504,7 +514,8 @@ async function bench(): Promise<void> {
       for (const proto of (['udp', 'http'] as const).filter((x) => protos.includes(x))) {
         const r = await measure(s, proto, o);
         rows.push(r);
-        console.error(`  ${r.server} ${proto}: ${Math.round(r.rate)}/s p99 ${r.p99.toFixed(2)} ms cpu ${r.cpuUs.toFixed(1)} µs`);
+        const helper = r.helperUs === undefined ? '' : ` (redis-server ${r.helperUs.toFixed(1)} µs of it)`;
+        console.error(`  ${r.server} ${proto}: ${Math.round(r.rate)}/s p99 ${r.p99.toFixed(2)} ms cpu ${r.cpuUs.toFixed(1)} µs${helper}`);
       }
       if (withRss && fill > 0) rss.set(s.name, await rssPerPeer(s, fill));
     } finally {
@@ -522,12 +533,13 @@ async function bench(): Promise<void> {
       if (existsSync(join(values['bt-ref'], 'node_modules', 'bittorrent-tracker'))) await run(() => btServer(values['bt-ref']), true);
       else console.error(`  bittorrent-tracker not found in ${values['bt-ref']}: npm install --ignore-scripts bittorrent-tracker there`);
     }
-    if (want('shoal-cluster') && have('redis-server')) {
+    if (want('shoal-cluster')) await run(() => shoalServer(Number(values.workers)), true);
+    if (want('shoal-redis') && have('redis-server')) {
       const redis = await redisServer();
       try {
         await run(async () => {
           const s = await shoalServer(Number(values.workers), redis.url);
-          return { ...s, pids: [...s.pids, redis.pid] };
+          return { ...s, pids: [...s.pids, redis.pid], helperPid: redis.pid };
         }, false);
       } finally {
         await redis.stop();
@@ -546,7 +558,7 @@ function print(rows: Row[], rss: Map<string, number>): void {
   for (const r of rows) {
     const m = rss.get(r.server);
     lines.push(
-      `| ${r.server} | ${r.proto} | ${Math.round(r.rate)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs.toFixed(1)} | ${r.lost} | ${m === undefined || r.proto === 'http' ? '' : Math.round(m)} |`,
+      `| ${r.server} | ${r.proto} | ${Math.round(r.rate)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs.toFixed(1)}${r.helperUs === undefined ? '' : ` (Redis ${r.helperUs.toFixed(1)})`} | ${r.lost} | ${m === undefined || r.proto === 'http' ? '' : Math.round(m)} |`,
     );
   }
   const get = (server: string, proto: string): Row | undefined => rows.find((r) => r.server === server && r.proto === proto);
@@ -559,8 +571,9 @@ function print(rows: Row[], rss: Map<string, number>): void {
         ratios.push(`shoal/${ref} ${proto}: CPU per announce ${(s.cpuUs / x.cpuUs).toFixed(2)}x, throughput ${(s.rate / x.rate).toFixed(2)}x, p99 ${(s.p99 / x.p99).toFixed(2)}x`);
       }
     }
-    const c = rows.find((r) => r.server.startsWith('shoal x') && r.proto === proto);
-    if (s && c) ratios.push(`shoal cluster/single ${proto}: throughput ${(c.rate / s.rate).toFixed(2)}x, CPU per announce ${(c.cpuUs / s.cpuUs).toFixed(2)}x`);
+    for (const c of rows.filter((r) => r.server.startsWith('shoal x') && r.proto === proto)) {
+      if (s) ratios.push(`${c.server}/single ${proto}: throughput ${(c.rate / s.rate).toFixed(2)}x, CPU per announce ${(c.cpuUs / s.cpuUs).toFixed(2)}x`);
+    }
   }
   const sm = rss.get('shoal (memory)');
   for (const ref of ['opentracker', 'bittorrent-tracker']) {

@@ -12,12 +12,17 @@ export interface ConnectionIdOptions {
   readonly now?: () => number;
   /** Source of secrets (default crypto.randomBytes). */
   readonly secret?: () => Uint8Array;
+  /**
+   * With a master key, each window's secret is HMAC(key, window) instead of random: processes of
+   * one cluster that share the key accept each other's ids, and the secret still rotates.
+   */
+  readonly masterKey?: Uint8Array;
 }
 
 export class ConnectionIds {
   private readonly windowMs: number;
   private readonly now: () => number;
-  private readonly newSecret: () => Uint8Array;
+  private readonly newSecret: (w: number) => Uint8Array;
   private window = -1;
   private current: Uint8Array = new Uint8Array(0);
   private previous: Uint8Array = new Uint8Array(0);
@@ -25,14 +30,16 @@ export class ConnectionIds {
   constructor(opts: ConnectionIdOptions = {}) {
     this.windowMs = opts.windowMs ?? 120_000;
     this.now = opts.now ?? Date.now;
-    this.newSecret = opts.secret ?? (() => randomBytes(32));
+    const key = opts.masterKey;
+    const random = opts.secret ?? (() => randomBytes(32));
+    this.newSecret = key ? (w) => createHmac('sha256', key).update(`window ${w}`).digest() : () => random();
   }
 
   private rotate(): number {
     const w = Math.floor(this.now() / this.windowMs);
     if (w !== this.window) {
-      this.previous = w === this.window + 1 ? this.current : this.newSecret();
-      this.current = this.newSecret();
+      this.previous = w === this.window + 1 ? this.current : this.newSecret(w - 1);
+      this.current = this.newSecret(w);
       this.window = w;
     }
     return w;

@@ -40,6 +40,8 @@ export interface TrackerServerOptions {
   readonly sweepBudget?: number;
   /** Connection-id window (default 120 s). */
   readonly connectionIdWindowMs?: number;
+  /** Shared key so that several processes accept each other's connection ids (see ConnectionIds). */
+  readonly connectionIdKey?: Uint8Array;
   /** How long stop() waits for in-flight HTTP requests before cutting connections (default 5 s). */
   readonly shutdownGraceMs?: number;
   /** Limits and timeouts of the HTTP server. */
@@ -85,7 +87,7 @@ export class TrackerServer {
       defaultNumwant: opts.defaultNumwant ?? 50,
       maxNumwant,
     });
-    this.ids = new ConnectionIds({ now: this.now, windowMs: opts.connectionIdWindowMs });
+    this.ids = new ConnectionIds({ now: this.now, windowMs: opts.connectionIdWindowMs, masterKey: opts.connectionIdKey });
   }
 
   get addresses(): TrackerAddresses {

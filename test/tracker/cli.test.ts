@@ -26,7 +26,7 @@ test('argument validation gives usage errors (exit 2)', async () => {
     ['--store', 'mongo://x'],
     ['--interval', '0'],
     ['--private'],
-    ['--workers', '2'],
+    ['--workers', '0'],
     ['--log-level', 'loud'],
     ['--http-port', 'off', '--udp-port', 'off'],
     ['extra'],

@@ -11,6 +11,7 @@ import {
   TrackerServer,
   type TrackerStore,
 } from '../../tracker/index.js';
+import type { WorkerContext } from '../../tracker/cluster.js';
 import type { CliIO, Command } from '../command.js';
 
 const usage = `usage: shoal tracker [options]
@@ -32,7 +33,8 @@ options:
   --trusted-proxy ADDR     believe X-Forwarded-For / ip= from this address (repeatable)
   --max-swarms N           memory store: most torrents tracked (default 1000000)
   --max-peers-per-swarm N  memory store: most peers per torrent (default 100000)
-  --workers N              processes sharing the ports (default 1; N > 1 needs --store redis)
+  --workers N              processes sharing the ports (default 1): with the memory store
+                           each owns a shard of the swarms, with Redis they share it
   --log-level LEVEL        debug|info|warn|error|silent (default info); JSON lines on stderr
 `;
 
@@ -99,7 +101,6 @@ export function parseTrackerArgs(argv: string[]): TrackerCliConfig {
   const logLevel = values['log-level'] ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: unknown level '${logLevel}'`);
   const workers = positive(values.workers, '--workers', 1, 64);
-  if (workers > 1 && store === 'memory') throw new UsageError('--workers > 1 needs a shared store: --store redis://HOST:PORT');
   return {
     host: values.host ?? '0.0.0.0',
     httpPort,
@@ -118,10 +119,31 @@ export function parseTrackerArgs(argv: string[]): TrackerCliConfig {
 }
 
 /** Builds and starts a server from a CLI config (also used by each cluster worker). */
-export async function startTracker(cfg: TrackerCliConfig, io: Pick<CliIO, 'stderr' | 'signal'>): Promise<TrackerServer> {
+/**
+ * Builds and starts a server from a CLI config. In a cluster worker (`worker` given) the store is
+ * this worker's shard of a memory store, or the shared Redis; connection ids use the cluster key.
+ */
+export async function startTracker(
+  cfg: TrackerCliConfig,
+  io: Pick<CliIO, 'stderr' | 'signal'>,
+  worker?: WorkerContext,
+): Promise<TrackerServer> {
   let store: TrackerStore;
   if (cfg.store === 'memory') {
-    store = new MemoryStore({ maxSwarms: cfg.maxSwarms, maxPeersPerSwarm: cfg.maxPeersPerSwarm });
+    const local = new MemoryStore({ maxSwarms: cfg.maxSwarms, maxPeersPerSwarm: cfg.maxPeersPerSwarm });
+    store = local;
+    if (worker) {
+      const { ShardedStore } = await import('../../tracker/sharded-store.js');
+      const { joinShards } = await import('../../tracker/cluster.js');
+      const sharded = new ShardedStore(local, worker.index, worker.workers);
+      store = sharded;
+      try {
+        await joinShards(sharded, await sharded.open());
+      } catch (e) {
+        await sharded.close();
+        throw e;
+      }
+    }
   } else {
     const { RedisStore } = await import('../../tracker/redis-store.js');
     store = await RedisStore.connect(cfg.store);
@@ -140,6 +162,7 @@ export async function startTracker(cfg: TrackerCliConfig, io: Pick<CliIO, 'stder
     },
     logger: new JsonLogger(io.stderr, cfg.logLevel as 'info'),
     signal: io.signal,
+    connectionIdKey: worker?.key,
   });
   try {
     await server.start();
@@ -161,9 +184,9 @@ export const command: Command = {
       if (a.udp !== undefined) io.stdout.write(`shoal tracker: udp://${host}:${a.udp}/announce\n`);
     };
     if (cfg.workers > 1) {
-      const { isClusterWorker, runPrimary, runWorker } = await import('../../tracker/cluster.js');
-      if (isClusterWorker()) return runWorker(() => startTracker(cfg, io), io.signal);
-      return runPrimary({ workers: cfg.workers, stdout: io.stdout, stderr: io.stderr, signal: io.signal, onReady: announce });
+      const { isClusterWorker, runPrimary, runWorker, workerContext } = await import('../../tracker/cluster.js');
+      if (isClusterWorker()) return runWorker(() => startTracker(cfg, io, workerContext()), io.signal);
+      return runPrimary({ workers: cfg.workers, stderr: io.stderr, signal: io.signal, onReady: announce });
     }
     const server = await startTracker(cfg, io);
     announce({ http: server.addresses.http?.port, udp: server.addresses.udp?.port });
