@@ -48,6 +48,7 @@ export class TrackerMetrics {
       failures: { ...this.failures },
       udpConnects: this.connects,
       udpDropped: this.dropped,
+      rssBytes: process.memoryUsage.rss(),
       uptimeSeconds: Math.floor((now - this.startedAt) / 1000),
     };
   }
@@ -73,6 +74,7 @@ export class TrackerMetrics {
     metric('shoal_tracker_udp_connects_total', 'counter', 'UDP connect requests answered.', [['', this.connects]]);
     metric('shoal_tracker_udp_dropped_total', 'counter', 'UDP packets dropped as garbage.', [['', this.dropped]]);
     metric('shoal_tracker_announces_per_second', 'gauge', 'Announce rate over the last 10 s.', [['', this.announcesPerSecond(now)]]);
+    metric('shoal_tracker_rss_bytes', 'gauge', 'Resident memory of this process.', [['', process.memoryUsage.rss()]]);
     metric('shoal_tracker_uptime_seconds', 'gauge', 'Seconds since start.', [['', Math.floor((now - this.startedAt) / 1000)]]);
     return lines.join('\n') + '\n';
   }
