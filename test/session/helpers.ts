@@ -81,9 +81,12 @@ export async function makeTorrent(path: string, format: TorrentVersion, pieceLen
   return made.metainfo;
 }
 
-/** A Client on 127.0.0.1, closed when the test ends. */
+/**
+ * A Client on 127.0.0.1, closed when the test ends. Clients share the file's hash pool (starting
+ * worker threads per client would cost more than the transfers).
+ */
 export async function startClient(t: TestContext, extra: Parameters<typeof Client.start>[0] = {}): Promise<Client> {
-  const c = await Client.start({ host: '127.0.0.1', localAddress: '127.0.0.1', ...extra });
+  const c = await Client.start({ host: '127.0.0.1', localAddress: '127.0.0.1', pool: pool(), ...extra });
   t.after(() => c.close());
   return c;
 }
