@@ -7,12 +7,13 @@
 // storage: every write that reaches storage is recorded and must be one whole piece whose hash
 // matches the torrent, so no unverified byte is ever written. A last case runs `shoal download`
 // as a process and sees the corrupt peer's hash failures and ban in its --json-progress output.
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTorrent } from '../../src/create/index.js';
+import { HashPool } from '../../src/hashing/index.js';
 import type { Metainfo } from '../../src/metainfo/index.js';
 import { Client, openTorrent, Torrent } from '../../src/session/index.js';
 import { FileStorage, RecordingStorage } from '../../src/storage/index.js';
@@ -30,6 +31,10 @@ const PIECE = 32 * KiB;
  */
 const LEECHER_IP = '127.0.0.3';
 
+/** One hash pool for every client in this file: starting workers per client costs more than a transfer. */
+const pool = new HashPool({ size: 2 });
+after(() => pool.close());
+
 interface Fixture {
   dir: string;
   file: string;
@@ -42,7 +47,7 @@ async function fixture(t: TestContext): Promise<Fixture> {
   const dir = await tmpDir(t);
   const file = join(dir, 'data.bin');
   await makeRandomFile(file, SIZE, 'hostile');
-  const made = await createTorrent({ path: file, format: 'v1', pieceLength: PIECE, threads: 1, creationDate: null });
+  const made = await createTorrent({ path: file, format: 'v1', pieceLength: PIECE, pool, creationDate: null });
   const torrentPath = join(dir, 'data.torrent');
   await writeFile(torrentPath, made.torrent);
   return { dir, file, meta: made.metainfo, torrentPath, bytes: await readFile(file) };
@@ -50,7 +55,7 @@ async function fixture(t: TestContext): Promise<Fixture> {
 
 /** An honest in-process shoal seeder on 127.0.0.1. */
 async function honestSeeder(t: TestContext, f: Fixture): Promise<Client> {
-  const client = await Client.start({ host: '127.0.0.1', localAddress: '127.0.0.1' });
+  const client = await Client.start({ host: '127.0.0.1', localAddress: '127.0.0.1', pool });
   t.after(() => client.close());
   const opened = await openTorrent({ client, metainfo: f.meta, dir: f.dir });
   t.after(() => opened.close());
@@ -73,7 +78,7 @@ interface Leecher {
  */
 async function recordingLeecher(t: TestContext, f: Fixture): Promise<Leecher> {
   const out = await tmpDir(t);
-  const client = await Client.start({ host: LEECHER_IP, localAddress: LEECHER_IP });
+  const client = await Client.start({ host: LEECHER_IP, localAddress: LEECHER_IP, pool });
   const storage = await FileStorage.open(f.meta, { root: out });
   const recorder = new RecordingStorage(storage, { keepData: true });
   const torrent = new Torrent({ metainfo: f.meta, storage: recorder, pool: client.pool, peerId: client.peerId, listenPort: client.port });
@@ -102,6 +107,7 @@ function completed(torrent: Torrent, timeoutMs: number): Promise<void> {
       const s = torrent.stats();
       reject(new Error(`download not complete after ${timeoutMs} ms: ${s.havePieces}/${s.pieceCount} pieces, ${s.peers} peers, ${s.hashFailures} hash failures`));
     }, timeoutMs);
+    timer.unref(); // a test that gave up waiting must not keep the process alive
     torrent.once('complete', () => {
       clearTimeout(timer);
       resolve();

@@ -115,6 +115,7 @@ export function completed(torrent: Torrent, timeoutMs: number): Promise<void> {
       const s = torrent.stats();
       reject(new Error(`torrent not complete after ${timeoutMs} ms: ${s.havePieces}/${s.pieceCount} pieces, ${s.peers} peers, ${s.hashFailures} hash failures`));
     }, timeoutMs);
+    timer.unref(); // a test that gave up waiting must not keep the process alive
     const done = (): void => {
       clearTimeout(timer);
       resolve();
@@ -131,6 +132,7 @@ export function untilVerified(torrent: Torrent, pred: () => boolean, timeoutMs: 
       torrent.off('verified', check);
       reject(new Error(`condition not met after ${timeoutMs} ms (${torrent.have.count} pieces verified)`));
     }, timeoutMs);
+    timer.unref(); // a test that gave up waiting must not keep the process alive
     const check = (): void => {
       if (!pred()) return;
       clearTimeout(timer);
