@@ -31,7 +31,11 @@ if (files.length === 0) {
   console.error('run-tests: no test files for tiers', [...tiers].join(', '));
   process.exit(1);
 }
+// Nothing a test starts may reach beyond this machine: the DHT gets no public bootstrap routers
+// and Local Service Discovery (LAN multicast) stays off unless a test sets its own.
+const env = { ...process.env, SHOAL_DHT_BOOTSTRAP: process.env.SHOAL_DHT_BOOTSTRAP ?? '', SHOAL_LSD: 'off' };
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  env,
 });
 process.exit(r.status ?? 1);

@@ -10,6 +10,7 @@ const commands: Record<string, Loader> = {
   download: () => import('./commands/download.js'),
   seed: () => import('./commands/seed.js'),
   tracker: () => import('./commands/tracker.js'),
+  dht: () => import('./commands/dht.js'),
 };
 
 const VERSION = '0.1.0';

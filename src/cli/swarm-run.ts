@@ -8,6 +8,10 @@ import type { PeerAddress } from '../transport/types.js';
 import type { CliIO } from './command.js';
 import { formatBytes } from './progress.js';
 import { startAnnouncing, type AnnounceHandle } from './announce.js';
+import { defaultBootstrap, discoverThroughDht, startDhtNode, type DhtDiscovery } from './dht-source.js';
+import type { DhtNode } from '../discovery/dht/index.js';
+import { LocalDiscovery } from '../discovery/lsd/index.js';
+import { join } from 'node:path';
 
 export interface SwarmRunOptions {
   /** A torrent file's metainfo, or a magnet link whose metadata is fetched from peers first. */
@@ -25,6 +29,12 @@ export interface SwarmRunOptions {
   readonly maxDownloadRate?: number;
   readonly jsonProgress: boolean;
   readonly recheck: boolean;
+  /** Join the DHT (BEP 5) unless the torrent is private. */
+  readonly dht: boolean;
+  /** DHT entry nodes (HOST:PORT); default: see defaultBootstrap. */
+  readonly bootstrap?: readonly string[];
+  /** Local Service Discovery (BEP 14) on the LAN, unless the torrent is private. */
+  readonly lsd: boolean;
   /** download: exit once complete unless `seed`; seed: run until a signal. */
   readonly mode: 'download' | 'seed';
 }
@@ -68,8 +78,48 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
       onWarning: warn,
     });
   };
+  let dhtNode: DhtNode | undefined;
+  let dhtDiscovery: DhtDiscovery | undefined;
+  const startDht = async (infoHash: Uint8Array): Promise<void> => {
+    if (!o.dht || dhtDiscovery) return;
+    dhtNode ??= await startDhtNode({
+      ...(o.host ? { host: o.host } : {}),
+      port: client.port,
+      bootstrap: o.bootstrap ?? defaultBootstrap(io.env),
+      stateFile: join(o.dir, '.shoal', 'dht.state'),
+      onWarning: warn,
+    });
+    dhtDiscovery = discoverThroughDht(dhtNode, {
+      infoHash,
+      port: client.port,
+      peerCount: () => member?.peerCount ?? 0,
+      onPeers: (list) => {
+        if (member) client.addPeers(member, list);
+      },
+      onWarning: warn,
+    });
+  };
+  let lsd: LocalDiscovery | undefined;
+  const startLsd = async (infoHash: Uint8Array): Promise<void> => {
+    // Multicast leaves this machine: tests turn it off with SHOAL_LSD=off.
+    if (!o.lsd || io.env.SHOAL_LSD === 'off' || lsd) return;
+    const node = new LocalDiscovery({ port: client.port });
+    node.on('warning', (w) => warn(new Error(`LSD: ${w.message}`)));
+    node.on('peer', (p) => {
+      if (member && Buffer.from(p.infoHash).equals(Buffer.from(member.infoHash))) client.addPeers(member, [{ host: p.host, port: p.port }]);
+    });
+    lsd = node;
+    try {
+      await node.start();
+      node.add(infoHash);
+    } catch (e) {
+      warn(new Error(`local service discovery unavailable: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  };
   try {
     let phase: MetadataPhase;
+    if (magnet) await startDht(magnet.infoHash);
+    if (magnet) await startLsd(magnet.infoHash);
     if (magnet) {
       startAnnouncer([...magnet.trackers.map((u) => [u]), ...o.announce.map((u) => [u])], magnet.infoHash, () => magnet.length ?? 1);
       if (!o.jsonProgress) io.stderr.write(`shoal: fetching metadata for ${magnet.name ?? toHexString(magnet.infoHash)} (port ${client.port})\n`);
@@ -107,6 +157,15 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
     });
     const { torrent } = opened;
     member = torrent;
+    if (metainfo.private) {
+      // BEP 27: a private torrent's peers come from its trackers only.
+      dhtDiscovery?.stop();
+      dhtDiscovery = undefined;
+    } else {
+      await startDht(torrent.infoHash);
+      dhtDiscovery?.announce();
+      await startLsd(torrent.infoHash);
+    }
     if (bar) io.stdout.write('\r\x1b[K');
     if (o.jsonProgress) {
       io.stdout.write(JSON.stringify({ event: 'started', port: client.port, infoHash: hex(torrent.infoHash), from: opened.startedFrom, have: torrent.have.count, pieces: torrent.metainfo.pieceCount }) + '\n');
@@ -163,6 +222,9 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
       clearInterval(ticker);
     }
   } finally {
+    dhtDiscovery?.stop();
+    lsd?.stop();
+    await dhtNode?.close();
     await announcer?.stop();
     await opened?.close();
     await client.close();

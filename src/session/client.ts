@@ -2,6 +2,7 @@
 // completes handshakes (routing incoming connections by info hash, BEP 3), dials the candidates
 // each torrent's dialer hands out, and owns the torrents' lifecycles.
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { ShoalError } from '../errors.js';
 import { HashPool } from '../hashing/index.js';
@@ -119,7 +120,8 @@ export class Client extends EventEmitter<ClientEvents> {
     const e = this.torrents.get(hex(torrent.infoHash));
     if (!e || e.torrent !== torrent) return;
     const now = this.sched.now();
-    for (const p of peers) e.dialer.add(p, now);
+    // Trackers and PEX often list us among the peers: never dial ourselves.
+    for (const p of peers) if (!this.isSelf(p)) e.dialer.add(p, now);
     this.dialMore(e);
   }
 
@@ -130,6 +132,18 @@ export class Client extends EventEmitter<ClientEvents> {
     e.stopTimer();
     torrent.off('peers', e.onPeers);
     this.torrents.delete(key);
+  }
+
+  private localHosts: Set<string> | undefined;
+
+  private isSelf(p: PeerAddress): boolean {
+    if (p.port !== this.port) return false;
+    if (!this.localHosts) {
+      this.localHosts = new Set(['127.0.0.1', '::1', '0.0.0.0', '::']);
+      if (this.opts.host) this.localHosts.add(this.opts.host);
+      for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) this.localHosts.add(a.address);
+    }
+    return this.localHosts.has(p.host);
   }
 
   private dialMore(e: Entry): void {

@@ -52,7 +52,7 @@ export class TorrentExtensions {
   onMessage(peer: PeerState, extendedId: number, payload: Uint8Array): boolean {
     try {
       if (extendedId === OUR_EXTENSION_IDS.ut_metadata) {
-        const msg = decodeUtMetadata(payload, { maxMetadataSize: this.ctx.metainfo.infoBytes.length || 1 });
+        const msg = decodeUtMetadata(payload, { metadataSize: this.ctx.metainfo.infoBytes.length });
         if (msg.type === 'request') {
           const theirId = peer.ext?.m.get('ut_metadata');
           if (theirId) peer.conn.send({ type: 'extended', extendedId: theirId, payload: encodeUtMetadata(answerMetadataRequest(this.ctx.metainfo.infoBytes, msg.piece)) });

@@ -17,6 +17,7 @@ import {
   decodeUtMetadata,
   encodeExtensionHandshake,
   encodeUtMetadata,
+  UtMetadataError,
   type WireMessage,
 } from '../wire/index.js';
 import { OUR_EXTENSION_IDS } from './extensions.js';
@@ -151,8 +152,11 @@ export class MetadataFetcher extends EventEmitter<MetadataFetcherEvents> {
           }
         }
       } catch (err) {
-        this.warn(e, err);
-        e.link.close();
+        // BEP 9: a message type we do not know is ignored; anything else malformed drops the peer.
+        if (!(err instanceof UtMetadataError && err.code === 'UT_METADATA_UNKNOWN_TYPE')) {
+          this.warn(e, err);
+          e.link.close();
+        }
       }
       return this.pump();
     }

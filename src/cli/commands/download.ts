@@ -27,6 +27,11 @@ options:
   --max-upload-rate R        upload limit in bytes/s (e.g. 500k, 10M)
   --max-download-rate R      download limit in bytes/s
   --recheck                  hash the data on disk even if resume data matches
+  --no-dht                   do not use the DHT (BEP 5); private torrents never do
+  --no-lsd                   no Local Service Discovery (BEP 14 LAN multicast;
+                             env SHOAL_LSD=off does the same)
+  --bootstrap HOST:PORT      DHT entry node (repeatable; default: public routers, or
+                             env SHOAL_DHT_BOOTSTRAP, comma-separated)
   --json-progress            print one JSON line per second instead of a progress bar
   -h, --help                 show this help
 `;
@@ -51,6 +56,9 @@ export const command: Command = {
         'max-upload-rate': { type: 'string' },
         'max-download-rate': { type: 'string' },
         recheck: { type: 'boolean' },
+        'no-dht': { type: 'boolean' },
+        'no-lsd': { type: 'boolean' },
+        bootstrap: { type: 'string', multiple: true },
         'json-progress': { type: 'boolean' },
       },
     });
@@ -85,6 +93,9 @@ export const command: Command = {
       ...(values['max-download-rate'] ? { maxDownloadRate: parseSize(values['max-download-rate'], '--max-download-rate') } : {}),
       jsonProgress: values['json-progress'] ?? false,
       recheck: values.recheck ?? false,
+      dht: !(values['no-dht'] ?? false),
+      lsd: !(values['no-lsd'] ?? false),
+      ...(values.bootstrap ? { bootstrap: values.bootstrap } : {}),
     }, io);
   },
 };

@@ -21,6 +21,11 @@ options:
   --bind ADDR                local address for outgoing connections
   --max-upload-rate R        upload limit in bytes/s (e.g. 500k, 10M)
   --recheck                  hash the data even if resume data matches
+  --no-dht                   do not use the DHT (BEP 5); private torrents never do
+  --no-lsd                   no Local Service Discovery (BEP 14 LAN multicast;
+                             env SHOAL_LSD=off does the same)
+  --bootstrap HOST:PORT      DHT entry node (repeatable; default: public routers, or
+                             env SHOAL_DHT_BOOTSTRAP, comma-separated)
   --json-progress            print one JSON line per second
   -h, --help                 show this help
 `;
@@ -41,6 +46,9 @@ export const command: Command = {
         bind: { type: 'string' },
         'max-upload-rate': { type: 'string' },
         recheck: { type: 'boolean' },
+        'no-dht': { type: 'boolean' },
+        'no-lsd': { type: 'boolean' },
+        bootstrap: { type: 'string', multiple: true },
         'json-progress': { type: 'boolean' },
       },
     });
@@ -61,6 +69,9 @@ export const command: Command = {
       ...(values['max-upload-rate'] ? { maxUploadRate: parseSize(values['max-upload-rate'], '--max-upload-rate') } : {}),
       jsonProgress: values['json-progress'] ?? false,
       recheck: values.recheck ?? false,
+      dht: !(values['no-dht'] ?? false),
+      lsd: !(values['no-lsd'] ?? false),
+      ...(values.bootstrap ? { bootstrap: values.bootstrap } : {}),
     }, io);
   },
 };
