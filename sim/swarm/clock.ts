@@ -77,16 +77,23 @@ export class VirtualClock implements Scheduler {
     return Math.ceil(time / this.quantum - 1e-7);
   }
 
+  /**
+   * The latest exact time whose task would run in the current quantum: a time t is due when
+   * t <= horizon (the same rounding as at()). Read it once per task, not per comparison.
+   */
+  horizon = 1e-7;
+
   /** True when a task for `time` would run in the current quantum (its time has come). */
   due(time: number): boolean {
-    return this.quantumOf(time) <= Math.round(this.current / this.quantum);
+    return time <= this.horizon;
   }
 
   /** Runs `task` at virtual time `time` (ms), rounded up to its quantum; never earlier than now. */
   at(time: number, task: SimTask): void {
-    let q = this.quantumOf(time);
     const cur = Math.round(this.current / this.quantum);
-    if (q < cur) q = cur;
+    // Due times go to the current quantum, others strictly later: a task that checks due() on
+    // the same time can never be rescheduled into the quantum it is running in for ever.
+    const q = time <= this.horizon ? cur : Math.max(cur + 1, this.quantumOf(time));
     if (q === this.running && this.runningTasks) {
       this.runningTasks.push(task);
       return;
@@ -128,6 +135,7 @@ export class VirtualClock implements Scheduler {
       const tasks = this.buckets.get(q) as SimTask[];
       this.buckets.delete(q);
       this.current = q * this.quantum;
+      this.horizon = (q + 1e-7) * this.quantum;
       this.running = q;
       this.runningTasks = tasks;
       for (let i = 0; i < tasks.length; i++) (tasks[i] as SimTask).run();
@@ -141,7 +149,10 @@ export class VirtualClock implements Scheduler {
       limits.afterQuantum?.(this.current);
       if (limits.done?.()) return;
     }
-    if (until !== Infinity && this.current < until) this.current = until;
+    if (until !== Infinity && this.current < until) {
+      this.current = until;
+      this.horizon = (Math.round(until / this.quantum) + 1e-7) * this.quantum;
+    }
   }
 
   // ---- binary heap of quantum numbers -------------------------------------------------------

@@ -49,8 +49,13 @@ export interface TrackerConfig {
   readonly peersPerAnnounce: number;
   /** Connection limit of every peer (incoming and outgoing together). */
   readonly maxConnections: number;
-  /** A peer with fewer connections than this announces again every `reannounceMs`. */
-  readonly minConnections: number;
+  /**
+   * A peer dials others only while it has fewer connections than this; the rest of its limit is
+   * left to incoming connections, so that the first arrivals do not fill each other's limits and
+   * leave later ones to form a swarm of their own (a clique of early peers, seeder included).
+   */
+  readonly dialTarget: number;
+  /** An unfinished peer below `dialTarget` announces again this often. */
   readonly reannounceMs: number;
 }
 
@@ -86,7 +91,7 @@ export interface SwarmConfig {
 export const DEFAULT_TRACKER: TrackerConfig = {
   peersPerAnnounce: 50,
   maxConnections: 50,
-  minConnections: 20,
+  dialTarget: 25,
   reannounceMs: 30_000,
 };
 

@@ -41,6 +41,8 @@ const FEATURES: Required<ReservedFlags> = { fast: true, extensionProtocol: false
 /** pendingBytes at or below which a link reports drain() (after it rose above it). */
 const DRAIN_MARK = 512 * 1024;
 const MIN_WINDOW = 64 * 1024;
+/** Messages up to this size (everything but pieces, bitfields and large extended messages). */
+const SMALL = 1024;
 /** Queueing a window allows on top of the bandwidth-delay product, ms. */
 const WINDOW_QUEUE_MS = 100;
 
@@ -90,6 +92,14 @@ export class SimHost implements SimTask {
     this.clock.at(this.tFree, this);
   }
 
+  /** Bytes sent outside the turn-taking (control messages on an idle connection). */
+  charge(bytes: number): void {
+    const now = this.clock.now();
+    if (this.tFree < now) this.tFree = now;
+    this.tFree += bytes / this.up;
+    this.bytesSent += bytes;
+  }
+
   run(): void {
     this.scheduled = false;
     this.running = true;
@@ -117,15 +127,6 @@ export class SimHost implements SimTask {
   }
 }
 
-/** A queued or in-flight message; `t` is the time it is due at its next stage. */
-interface Flight {
-  m: WireMessage | undefined; // undefined: the close notice
-  size: number;
-  t: number;
-  /** A piece waiting to enter the receiver's downlink at `t`. */
-  downlink: boolean;
-}
-
 /** One end of a simulated connection: what the local host's Torrent talks to. */
 export class SimLink implements PeerLink, SimTask {
   readonly features = FEATURES;
@@ -143,8 +144,15 @@ export class SimLink implements PeerLink, SimTask {
   private qHead = 0;
   private queued = 0;
   private wantDrain = false;
-  /** Taken by the uplink, not yet delivered to the other end. */
-  private flight: Flight[] = [];
+  /**
+   * Taken by the uplink, not yet delivered to the other end, as parallel arrays (no object per
+   * message): the message (undefined: the close notice), its size, the time it is due at its next
+   * stage, and whether that stage is the receiver's downlink (pieces) or delivery.
+   */
+  private fMsg: (WireMessage | undefined)[] = [];
+  private fSize: number[] = [];
+  private fTime: number[] = [];
+  private fDown: boolean[] = [];
   private fHead = 0;
   private inflight = 0;
   private deliveryArmed = false;
@@ -186,11 +194,27 @@ export class SimLink implements PeerLink, SimTask {
   }
 
   private push(m: OutgoingMessage, size: number): void {
+    if (size <= SMALL && this.qHead === this.queue.length && !this.inRing && this.windowOpen()) {
+      // Nothing of ours waits for the uplink: a control message leaves at once. Its few bytes are
+      // still charged to the uplink, which finishes its current work that much later.
+      this.local.charge(size);
+      this.toFlight(m, size, this.local.clock.now() + size / this.local.up + this.delay, false);
+      this.inflight += size;
+      this.armDelivery();
+      return;
+    }
     this.queue.push(m);
     this.sizes.push(size);
     this.queued += size;
     if (this.queued > DRAIN_MARK) this.wantDrain = true;
     if (!this.inRing && this.windowOpen()) this.local.enqueue(this);
+  }
+
+  private toFlight(m: WireMessage, size: number, t: number, downlink: boolean): void {
+    this.fMsg.push(m);
+    this.fSize.push(size);
+    this.fTime.push(t);
+    this.fDown.push(downlink);
   }
 
   hasQueued(): boolean {
@@ -221,10 +245,9 @@ export class SimLink implements PeerLink, SimTask {
     const finish = start + bytes / up;
     const arrive = finish + this.delay;
     for (let i = first; i < this.qHead; i++) {
-      const m = this.queue[i] as OutgoingMessage;
       const size = this.sizes[i] as number;
       const isPiece = piece && i === this.qHead - 1;
-      this.flight.push({ m, size, t: arrive, downlink: isPiece });
+      this.toFlight(this.queue[i] as OutgoingMessage, size, arrive, isPiece);
       if (isPiece) this.local.payloadSent += size - 13;
     }
     this.inflight += bytes;
@@ -247,41 +270,57 @@ export class SimLink implements PeerLink, SimTask {
   }
 
   private armDelivery(): void {
-    if (this.deliveryArmed || this.fHead >= this.flight.length) return;
+    if (this.deliveryArmed || this.fHead >= this.fMsg.length) return;
     this.deliveryArmed = true;
-    this.local.clock.at((this.flight[this.fHead] as Flight).t, this);
+    this.local.clock.at(this.fTime[this.fHead] as number, this);
   }
 
   /** Deliveries: moves the head of the flight queue through the downlink and to the other end. */
   run(): void {
     this.deliveryArmed = false;
-    const clock = this.local.clock;
-    const flight = this.flight;
-    while (this.fHead < flight.length) {
-      const f = flight[this.fHead] as Flight;
-      if (!clock.due(f.t)) break;
-      if (f.downlink) {
+    const horizon = this.local.clock.horizon;
+    const times = this.fTime;
+    let h = this.fHead;
+    while (h < times.length) {
+      const t = times[h] as number;
+      if (t > horizon) break;
+      if (this.fDown[h]) {
         const r = this.remote;
-        const start = f.t > r.dFree ? f.t : r.dFree;
-        r.dFree = start + f.size / r.down;
-        f.t = r.dFree;
-        f.downlink = false;
+        const start = t > r.dFree ? t : r.dFree;
+        r.dFree = start + (this.fSize[h] as number) / r.down;
+        times[h] = r.dFree;
+        this.fDown[h] = false;
         continue;
       }
-      this.fHead++;
-      this.inflight -= f.size;
-      if (f.m === undefined) this.other.remoteClosed();
-      else this.other.receive(f.m);
+      const m = this.fMsg[h];
+      this.fMsg[h] = undefined;
+      this.inflight -= this.fSize[h] as number;
+      this.fHead = ++h;
+      if (m === undefined) this.other.remoteClosed();
+      else this.other.receive(m);
+      h = this.fHead; // a handler may have closed us; the arrays are still ours
     }
-    if (this.fHead > 256 && this.fHead * 2 > flight.length) {
-      this.flight = flight.slice(this.fHead);
-      this.fHead = 0;
-    } else if (this.fHead === flight.length) {
-      flight.length = 0;
-      this.fHead = 0;
-    }
+    this.compactFlight();
     this.armDelivery();
     if (!this.closed && !this.inRing && this.hasQueued() && this.windowOpen()) this.local.enqueue(this);
+  }
+
+  private compactFlight(): void {
+    const h = this.fHead;
+    const n = this.fMsg.length;
+    if (h === n) {
+      this.fMsg.length = 0;
+      this.fSize.length = 0;
+      this.fTime.length = 0;
+      this.fDown.length = 0;
+      this.fHead = 0;
+    } else if (h > 256 && h * 2 > n) {
+      this.fMsg = this.fMsg.slice(h);
+      this.fSize = this.fSize.slice(h);
+      this.fTime = this.fTime.slice(h);
+      this.fDown = this.fDown.slice(h);
+      this.fHead = 0;
+    }
   }
 
   private receive(m: WireMessage): void {
@@ -300,8 +339,11 @@ export class SimLink implements PeerLink, SimTask {
     this.sizes = [];
     this.qHead = 0;
     this.queued = 0;
-    const last = this.flight.length > this.fHead ? (this.flight[this.flight.length - 1] as Flight).t : 0;
-    this.flight.push({ m: undefined, size: 0, t: Math.max(last, this.local.clock.now() + this.delay), downlink: false });
+    const last = this.fTime.length > this.fHead ? (this.fTime[this.fTime.length - 1] as number) : 0;
+    this.fMsg.push(undefined);
+    this.fSize.push(0);
+    this.fTime.push(Math.max(last, this.local.clock.now() + this.delay));
+    this.fDown.push(false);
     this.armDelivery();
     this.local.links.delete(this);
     this.handler?.close?.(reason);

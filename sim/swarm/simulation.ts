@@ -29,6 +29,8 @@ export interface Sample {
 
 export interface RunStats {
   readonly wallMs: number;
+  /** CPU time of this process (user + system), ms: the machine is shared, wall time is not. */
+  readonly cpuMs: number;
   readonly virtualMs: number;
   /** Clock tasks (engine timers, uplink turns, delivery batches). */
   readonly events: number;
@@ -75,6 +77,7 @@ export class Simulation {
   private readonly samples: Sample[] = [];
   private peakHeap = 0;
   private peakRss = 0;
+  private cpuStart = process.cpuUsage();
 
   constructor(readonly cfg: SwarmConfig) {
     this.clock = new VirtualClock(cfg.quantumMs);
@@ -88,6 +91,7 @@ export class Simulation {
   async run(opts: RunOptions = {}): Promise<SimResult> {
     const cfg = this.cfg;
     const started = performance.now();
+    this.cpuStart = process.cpuUsage();
     for (let i = 0; i < cfg.seeders.count; i++) this.arrive('seeder', cfg.seeders, 'seeder', false, false);
     this.scheduleArrivals();
     const seederWatch = cfg.seeders.leaveAfterBytes !== undefined;
@@ -213,7 +217,7 @@ export class Simulation {
     if (kind === 'leecher') {
       this.announce(peer);
       peer.addTimer(this.every(cfg.tracker.reannounceMs, () => {
-        if (!peer.complete && peer.connections < cfg.tracker.minConnections) this.announce(peer);
+        if (!peer.complete && peer.connections < cfg.tracker.dialTarget) this.announce(peer);
       }));
     }
     if (kind === 'seeder' && cfg.seeders.leaveAtMs !== undefined) {
@@ -258,7 +262,7 @@ export class Simulation {
   private announce(peer: SimPeer): void {
     const tr = this.cfg.tracker;
     for (const other of this.tracker.announce(peer, tr.peersPerAnnounce)) {
-      if (peer.connections >= tr.maxConnections) break;
+      if (peer.connections >= tr.dialTarget) break;
       if (other.connections >= tr.maxConnections || (other.complete && peer.complete)) continue;
       if (peer.isConnectedTo(other)) continue;
       this.dial(peer, other);
@@ -367,8 +371,10 @@ export class Simulation {
   private runStats(started: number): RunStats {
     let messages = 0;
     for (const p of this.all) messages += p.host.messagesReceived;
+    const cpu = process.cpuUsage(this.cpuStart);
     return {
       wallMs: performance.now() - started,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       virtualMs: this.clock.now(),
       events: this.clock.tasksRun,
       messages,
