@@ -7,7 +7,8 @@
 // Every phase is bounded in count and time; every process started is killed at the end.
 //
 //   npm run bench:tracker -- [--seconds S] [--count N] [--fill N] [--protos udp,http] [--workers N]
-//     [--only shoal,opentracker,bittorrent-tracker,shoal-cluster,shoal-redis]
+//     [--only shoal,echo,opentracker,bittorrent-tracker,shoal-cluster,shoal-redis]
+//   (echo: a node:dgram server that answers with fixed bytes, the floor any Node tracker pays)
 //     [--bt-ref DIR]   folder with `npm install --ignore-scripts bittorrent-tracker` (default /tmp/bt-ref)
 //
 // Run under `--role shoal-server ARGS...` it is the shoal tracker itself (a child process).
@@ -202,15 +203,17 @@ async function udpLoad(port: number, o: { first: number; span: number; count: nu
         s.send(req, port, '127.0.0.1');
       });
       const inflight = new Map<number, number>();
-      const pkt = Buffer.alloc(98);
-      cid.copy(pkt, 0);
-      pkt.writeUInt32BE(1, 8);
-      pkt.writeInt32BE(-1, 92);
+      const template = Buffer.alloc(98);
+      cid.copy(template, 0);
+      template.writeUInt32BE(1, 8);
+      template.writeInt32BE(-1, 92);
       let tx = (socks.length << 24) >>> 0;
       const fire = (): void => {
         if (sent >= o.count || performance.now() - t0 > o.seconds * 1000) return;
         const i = o.first + (sent++ % o.span);
         tx = (tx + 1) >>> 0;
+        // A fresh buffer per datagram: dgram may read it after this function returns.
+        const pkt = Buffer.from(template);
         pkt.writeUInt32BE(tx, 12);
         infoHash(i).copy(pkt, 16);
         peerId(i).copy(pkt, 36);
@@ -398,6 +401,13 @@ async function shoalServer(workers: number, redisUrl?: string): Promise<Server> 
   return { name: workers > 1 ? `shoal x${workers} (${kind})` : `shoal (${kind})`, udpPort: port, httpPort: port, pids: [c.pid ?? 0], stop: () => stopChild(c) };
 }
 
+async function echoServer(): Promise<Server> {
+  const port = await freePort();
+  const c = start(process.execPath, ['--import', 'tsx', SELF, '--role', 'udp-echo', String(port)]);
+  await waitUntil('udp echo', () => udpAnswers(port));
+  return { name: 'node:dgram floor (echo)', udpPort: port, httpPort: port, pids: [c.pid ?? 0], stop: () => stopChild(c) };
+}
+
 async function redisServer(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const c = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning']);
@@ -525,6 +535,16 @@ async function bench(): Promise<void> {
   try {
     console.error(`tracker bench: ${o.count} announces or ${o.seconds} s per run, ${HASHES} swarms, 20000 peers; fill ${fill} peers`);
     if (want('shoal')) await run(() => shoalServer(1), true);
+    if (want('echo')) {
+      const s = await echoServer();
+      try {
+        const r = await measure(s, 'udp', o);
+        rows.push(r);
+        console.error(`  ${r.server} udp: ${Math.round(r.rate)}/s cpu ${r.cpuUs.toFixed(1)} µs`);
+      } finally {
+        await s.stop();
+      }
+    }
     if (want('opentracker')) {
       if (have('opentracker')) await run(() => opentrackerServer(dir), true);
       else console.error('  opentracker not installed: skipped');
@@ -533,7 +553,7 @@ async function bench(): Promise<void> {
       if (existsSync(join(values['bt-ref'], 'node_modules', 'bittorrent-tracker'))) await run(() => btServer(values['bt-ref']), true);
       else console.error(`  bittorrent-tracker not found in ${values['bt-ref']}: npm install --ignore-scripts bittorrent-tracker there`);
     }
-    if (want('shoal-cluster')) await run(() => shoalServer(Number(values.workers)), true);
+    if (want('shoal-cluster')) await run(() => shoalServer(Number(values.workers)), false);
     if (want('shoal-redis') && have('redis-server')) {
       const redis = await redisServer();
       try {
@@ -585,7 +605,23 @@ function print(rows: Row[], rss: Map<string, number>): void {
   for (const r of ratios) console.log(`- ${r}`);
 }
 
-if (process.argv[2] === '--role' && process.argv[3] === 'shoal-server') {
+if (process.argv[2] === '--role' && process.argv[3] === 'udp-echo') {
+  // The floor of node:dgram: answers connects and announces with fixed bytes, no tracker logic.
+  const port = Number(process.argv[4]);
+  const s = createSocket('udp4');
+  const reply = Buffer.alloc(20 + 6 * 50);
+  reply.writeUInt32BE(1, 0);
+  s.on('message', (m, r) => {
+    if (m.length < 16) return;
+    const b = Buffer.allocUnsafe(m.readUInt32BE(8) === 0 ? 16 : reply.length);
+    reply.copy(b, 0, 0, b.length);
+    b.writeUInt32BE(m.readUInt32BE(8), 0);
+    b.writeUInt32BE(m.readUInt32BE(12), 4);
+    s.send(b, r.port, r.address);
+  });
+  s.bind(port, '127.0.0.1');
+  process.on('SIGTERM', () => process.exit(0));
+} else if (process.argv[2] === '--role' && process.argv[3] === 'shoal-server') {
   const { main } = await import('../src/cli/main.js');
   process.exitCode = await main(['tracker', ...process.argv.slice(4)]);
 } else {

@@ -51,7 +51,10 @@ class Out {
   parts: (Uint8Array | string)[] = [];
   size = 0;
   ascii(s: string): void {
-    this.parts.push(s);
+    // Adjacent text is merged so finish() copies a few runs, not one piece per key.
+    const last = this.parts.length - 1;
+    if (last >= 0 && typeof this.parts[last] === 'string') this.parts[last] += s;
+    else this.parts.push(s);
     this.size += s.length;
   }
   key(k: string): void {
@@ -73,8 +76,8 @@ class Out {
     let off = 0;
     for (const p of this.parts) {
       if (typeof p === 'string') {
-        for (let i = 0; i < p.length; i++) out[off + i] = p.charCodeAt(i);
-        off += p.length;
+        // All text here is ASCII (keys, digits, lengths), so UTF-8 is one byte per char.
+        off += utf8.encodeInto(p, out.subarray(off)).written;
       } else {
         out.set(p, off);
         off += p.length;

@@ -25,7 +25,10 @@ function hexVal(c: number): number {
 
 /** Percent-decodes s[start, end) to bytes; `+` is a space (form encoding). */
 export function percentDecode(s: string, start = 0, end = s.length): Uint8Array {
-  const out = new Uint8Array(end - start);
+  // Exact size up front (escapes are 3 chars for 1 byte), so no second view is needed.
+  let size = end - start;
+  for (let i = s.indexOf('%', start); i !== -1 && i < end; i = s.indexOf('%', i + 3)) size -= 2;
+  const out = new Uint8Array(Math.max(0, size));
   let n = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -63,13 +66,22 @@ export function parseQuery(query: string, limits: QueryLimits = {}): QueryParam[
       }
       let eq = query.indexOf('=', start);
       if (eq === -1 || eq > end) eq = end;
-      const key = latin1.decode(percentDecode(query, start, eq));
+      const key = plainKey(query, start, eq) ? query.slice(start, eq) : latin1.decode(percentDecode(query, start, eq));
       const value = eq < end ? percentDecode(query, eq + 1, end) : new Uint8Array(0);
       out.push({ key, value });
     }
     start = end + 1;
   }
   return out;
+}
+
+/** True when s[start, end) needs no decoding (no escapes, no '+', only printable latin1). */
+function plainKey(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 || c === 0x2b || c < 0x20 || c > 0xff) return false;
+  }
+  return true;
 }
 
 const UNRESERVED = new Uint8Array(128);

@@ -34,6 +34,7 @@ const REASONS: Record<number, string> = {
 
 interface Conn {
   readonly socket: Socket;
+  readonly remoteAddress: string;
   buf: Buffer | undefined;
   /** Requests taken but not yet answered (pipelining). */
   queued: number;
@@ -49,36 +50,65 @@ interface Parsed {
   readonly target: string;
   readonly keepAlive: boolean;
   readonly http10: boolean;
-  readonly headers: Map<string, string>;
+  readonly headers: Map<string, string> | undefined;
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/** Parses one request head (without the final CRLFCRLF); a string is an error reply status. */
+const WANTED = new Set(['connection', 'x-forwarded-for', 'content-length', 'transfer-encoding']);
+
+/** Parses one request head (without the final CRLFCRLF); a number is an error reply status. */
 function parseHead(head: string): Parsed | number {
-  const lines = head.split('\r\n');
-  const m = /^([A-Z]{1,16}) (\/[^ ]*) HTTP\/1\.([01])$/.exec(lines[0] ?? '');
-  if (!m) return 400;
-  const headers = new Map<string, string>();
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i] as string;
-    const c = l.indexOf(':');
-    if (c <= 0) return 400;
-    const name = l.slice(0, c).trim().toLowerCase();
+  let eol = head.indexOf('\r\n');
+  if (eol === -1) eol = head.length;
+  // Request line: METHOD SP /target SP HTTP/1.x
+  const sp1 = head.indexOf(' ');
+  const sp2 = head.lastIndexOf(' ', eol);
+  if (sp1 < 1 || sp1 > 16 || sp2 <= sp1 + 1 || eol - sp2 !== 9 || head.charCodeAt(sp1 + 1) !== 0x2f) return 400;
+  const method = head.slice(0, sp1);
+  if (!/^[A-Z]+$/.test(method)) return 400;
+  const version = head.slice(sp2 + 1, eol);
+  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return 400;
+  const target = head.slice(sp1 + 1, sp2);
+  if (target.includes(' ')) return 400;
+  let headers: Map<string, string> | undefined;
+  for (let at = eol + 2; at < head.length; ) {
+    let end = head.indexOf('\r\n', at);
+    if (end === -1) end = head.length;
+    const c = head.indexOf(':', at);
+    if (c <= at || c > end) return 400;
     // Only what the tracker uses is kept; repeated X-Forwarded-For lines are joined.
-    if (name === 'connection' || name === 'x-forwarded-for' || name === 'content-length' || name === 'transfer-encoding') {
-      const v = l.slice(c + 1).trim();
+    const name = head.slice(at, c).trim().toLowerCase();
+    if (WANTED.has(name)) {
+      headers ??= new Map();
+      const v = head.slice(c + 1, end).trim();
       const prev = headers.get(name);
       headers.set(name, prev === undefined ? v : `${prev}, ${v}`);
     }
+    at = end + 2;
   }
-  const te = headers.get('transfer-encoding');
-  const cl = headers.get('content-length');
-  if (te !== undefined || (cl !== undefined && cl !== '0')) return 400; // GET only: no bodies
-  const http10 = m[3] === '0';
-  const conn = (headers.get('connection') ?? '').toLowerCase();
-  const keepAlive = http10 ? conn.includes('keep-alive') : !conn.includes('close');
-  return { method: m[1] as string, target: m[2] as string, keepAlive, http10, headers };
+  const http10 = version === 'HTTP/1.0';
+  let keepAlive = !http10;
+  if (headers) {
+    const cl = headers.get('content-length');
+    if (headers.has('transfer-encoding') || (cl !== undefined && cl !== '0')) return 400; // GET only: no bodies
+    const conn = (headers.get('connection') ?? '').toLowerCase();
+    keepAlive = http10 ? conn.includes('keep-alive') : !conn.includes('close');
+  }
+  return { method, target, keepAlive, http10, headers };
+}
+
+/** What the endpoint handler sees of one request. */
+class Request implements HttpRequestInfo {
+  constructor(
+    readonly method: string,
+    readonly target: string,
+    readonly remoteAddress: string,
+    private readonly headers: Map<string, string> | undefined,
+  ) {}
+  header(name: string): string | undefined {
+    return this.headers?.get(name);
+  }
 }
 
 function serialize(r: HttpReply, keepAlive: boolean, http10: boolean, head: boolean): Buffer {
@@ -127,7 +157,7 @@ export class TrackerHttpServer {
   }
 
   private accept(socket: Socket, idleMs: number): void {
-    const c: Conn = { socket, buf: undefined, queued: 0, chain: undefined, partialSince: 0, closing: false };
+    const c: Conn = { socket, remoteAddress: socket.remoteAddress ?? '', buf: undefined, queued: 0, chain: undefined, partialSince: 0, closing: false };
     this.conns.add(c);
     socket.setTimeout(idleMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
@@ -168,12 +198,7 @@ export class TrackerHttpServer {
 
   private dispatch(c: Conn, p: Parsed): void {
     const keepAlive = p.keepAlive && !this.closing;
-    const info: HttpRequestInfo = {
-      method: p.method,
-      target: p.target,
-      remoteAddress: c.socket.remoteAddress ?? '',
-      header: (name) => p.headers.get(name),
-    };
+    const info = new Request(p.method, p.target, c.remoteAddress, p.headers);
     let reply: HttpReply | Promise<HttpReply>;
     try {
       reply = this.handler(info);
