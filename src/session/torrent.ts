@@ -55,6 +55,12 @@ export interface TorrentOptions {
   /** Memory for pieces being downloaded (default 48 MiB). */
   readonly maxInflightBytes?: number;
   readonly sequential?: boolean;
+  /**
+   * How new pieces are chosen: 'rarest' first (default, BEP 3) or 'random' throughout (the
+   * picker's random-first mode for the whole download). 'random' exists for the swarm simulator's
+   * rarest-first vs random comparison.
+   */
+  readonly pieceStrategy?: 'rarest' | 'random';
   /** Per-file priorities 0..7 (0 = skip), indexed like metainfo.files. */
   readonly filePriorities?: readonly number[];
   readonly uploadLimiter?: TokenBucket;
@@ -172,6 +178,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       random: this.random,
       have: this.have,
       sequential: opts.sequential ?? false,
+      ...(opts.pieceStrategy === 'random' ? { randomFirstPieces: meta.pieceCount + 1 } : {}),
       maxPiecesInProgress: Math.max(2, Math.floor(inflight / meta.pieceLength)),
     });
     this.assembler = opts.assembler ?? new BufferAssembler(meta.pieceLength, Math.max(2, Math.floor(inflight / meta.pieceLength)));
