@@ -101,11 +101,12 @@ const BLOCK = 16384;
 const MAX_UPLOAD_QUEUE = 2000;
 const UPLOAD_HIGH_WATER = 1024 * 1024;
 const KEEP_ALIVE_MS = 90_000;
-const MAX_STRIKES = 3;
 /** Rejected requests for announced pieces, while unchoked, before the peer counts as a liar. */
 const MAX_REJECTS = 64;
 /** A snubbed peer that still sends nothing after this long is dropped to free its slot. */
 const STALL_DROP_MS = 120_000;
+/** Peer keys whose IP is remembered for pinning liars after they left. */
+const MAX_REMEMBERED_PEERS = 10_000;
 const EXT_HANDSHAKE = 0;
 // Payload-less messages, shared: they are sent often and never change.
 const CHOKE: OutgoingMessage = { type: 'choke' };
@@ -143,6 +144,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly bannedIps = new Set<string>();
   /** Connections banned for corruption (their blocks may still sit in unfinished pieces). */
   private readonly bannedKeys = new Set<string>();
+  /** The IP of every peer key seen lately, to ban a liar found after it left. */
+  private readonly peerIps = new Map<string, string>();
+  /** Peers a piece has already been reserved for after hash failures (parole). */
+  private readonly paroleTried = new Map<number, Set<string>>();
   /**
    * What peers may request of us. For a v2-only torrent libtorrent pads the last file up to a
    * whole piece (BEP 52 alignment gap) and requests the gap too; we serve it as zeros. Our own
@@ -279,6 +284,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const key = `${conn.address}#${this.nextPeerKey++}`;
     const peer = new PeerState(key, conn, this.metainfo.pieceCount, this.sched.now());
     this.peers.set(key, peer);
+    this.peerIps.set(key, conn.remoteIp);
+    if (this.peerIps.size > MAX_REMEMBERED_PEERS) this.peerIps.delete(this.peerIps.keys().next().value as string);
     // Our bitfield must be the first message after the handshake (BEP 3), before anything the
     // peer's early messages make us say.
     this.sendGreeting(peer);
@@ -327,6 +334,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         // Without the fast extension a choke voids every outstanding request (BEP 3); with it the
         // peer rejects them one by one (BEP 6).
         if (!peer.fast) this.releaseRequests(peer);
+        this.releaseParole(peer);
         return;
       case 'unchoke':
         peer.peerChoking = false;
@@ -379,6 +387,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       case 'reject': {
         const block = { piece: m.index, begin: m.begin, length: m.length };
         if (peer.requests.removed(block)) this.picker.requestFailed(peer.key, block);
+        if (this.picker.reservedFor(m.index) === peer.key) this.releaseParole(peer);
         // A peer that unchoked us and keeps rejecting pieces it claims to have is lying about them.
         if (!peer.peerChoking && peer.has.get(m.index) && ++peer.rejects > MAX_REJECTS) {
           return this.drop(peer, new TorrentError('PEER_LIAR', `rejected ${peer.rejects} requests for pieces it announced`));
@@ -427,6 +436,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private onClose(peer: PeerState, reason: Error | undefined): void {
     if (!this.peers.delete(peer.key)) return;
     this.choker.peerRemoved(peer.key);
+    this.releaseParole(peer);
     this.releaseRequests(peer);
     if (peer.announced) this.picker.peerLost(peer.key, peer.has);
     peer.uploads = [];
@@ -565,30 +575,60 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const senders = this.picker.pieceFailed(piece).map(String);
     this.wasted += data.length;
     // Remember who sent what, so the liar can be pinned when a good copy verifies.
+    // Senders may have left already (a liar often does): their IP is still known.
     this.ledger.recordFailure(piece, data, sources.map((from): BlockSender | undefined => {
-      const p = from === undefined ? undefined : this.peers.get(String(from));
-      return p ? { key: p.key, ip: p.conn.remoteIp } : undefined;
+      const ip = from === undefined ? undefined : this.peerIps.get(String(from));
+      return ip === undefined ? undefined : { key: String(from), ip };
     }));
     this.assembler.release(data);
     const addrs: string[] = [];
     // A sender already banned for corruption explains the failure: its blocks were still in the
-    // piece when others completed it. Striking the co-senders would ban honest peers.
+    // piece when others completed it. Blaming the co-senders would ban honest peers.
     const explained = senders.some((k) => this.bannedKeys.has(k));
     for (const key of senders) {
       const p = this.peers.get(key);
       if (!p) continue;
       addrs.push(p.address);
-      if (explained) continue;
       p.strikes++;
-      // A piece that came from one peer alone convicts it; shared pieces accumulate strikes.
-      if (senders.length === 1 || p.strikes >= MAX_STRIKES) this.ban(p, `sent data for piece ${piece} that failed its hash check`);
+      // A piece that came from one peer alone convicts it.
+      if (!explained && senders.length === 1) this.ban(p, `sent data for piece ${piece} that failed its hash check`);
     }
+    // Several senders: nobody can tell who lied, so the piece is fetched again whole from one
+    // peer (parole). A second failure then has one sender; a pass lets the ledger name the liar.
+    if (!explained && senders.length > 1) this.parole(piece);
+    else if (this.picker.reservedFor(piece) !== undefined && senders.length === 1) this.picker.unreserve(piece);
     this.emit('hash-failed', piece, addrs);
     this.emit('warning', new TorrentError('HASH_FAILED', `piece ${piece} failed its hash check (from ${addrs.join(', ') || 'gone peers'})`));
     for (const p of this.peers.values()) this.fillRequests(p);
   }
 
+  /** Reserves a piece for one peer that has it and has not had it on parole yet (see onHashFailure). */
+  private parole(piece: number): void {
+    const tried = this.paroleTried.get(piece) ?? new Set<string>();
+    const candidates = [...this.peers.values()].filter((p) => p.has.get(piece) && !tried.has(p.key) && !p.conn.closed);
+    if (candidates.length === 0) {
+      this.picker.unreserve(piece);
+      this.paroleTried.delete(piece);
+      return;
+    }
+    const owner = candidates[Math.floor(this.random() * candidates.length)] as PeerState;
+    tried.add(owner.key);
+    this.paroleTried.set(piece, tried);
+    this.picker.reserve(piece, owner.key);
+  }
+
+  /** The owner of paroled pieces will not deliver them (left, choked us, rejected): start over with another peer. */
+  private releaseParole(peer: PeerState): void {
+    for (const piece of this.picker.reservationsOf(peer.key)) {
+      // Blocks it already sent may be the corrupt ones: drop them with the reservation.
+      this.picker.pieceFailed(piece);
+      this.picker.unreserve(piece);
+      this.parole(piece);
+    }
+  }
+
   private pinLiars(piece: number, good: Uint8Array): void {
+    this.paroleTried.delete(piece);
     for (const liar of this.ledger.liars(piece, good)) {
       const p = this.peers.get(liar.key);
       if (p) this.ban(p, `sent a corrupt block of piece ${piece}`);

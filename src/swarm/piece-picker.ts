@@ -67,6 +67,8 @@ export class PiecePicker {
   private readonly announced = new Map<PeerId, boolean>();
   /** Pieces that could be started, by (priority, availability). */
   private readonly buckets: PieceBuckets;
+  /** Pieces only one peer may be asked for (see reserve()). */
+  private readonly reserved = new Map<number, PeerId>();
   private readonly flight: InFlight;
   /** Pieces in progress that count toward the cap (see countsTowardCap). */
   private active = 0;
@@ -270,7 +272,15 @@ export class PiecePicker {
       }
       return source;
     };
-    for (const d of this.partialsFor(peerHas, allowed)) {
+    // Pieces reserved for this peer (see reserve()) come first and only ever go to it.
+    if (this.reserved.size > 0) {
+      for (const [p, owner] of this.reserved) {
+        if (owner !== peer || !peerHas.get(p) || !this.want.get(p) || (allowed !== undefined && !allowed.has(p))) continue;
+        this.flight.takeFree(this.flight.pieces.get(p) ?? this.startPiece(p), peer, out, max);
+        if (out.length >= max) return out;
+      }
+    }
+    for (const d of this.partialsFor(peer, peerHas, allowed)) {
       // A not-yet-started piece of strictly higher priority beats this partial piece.
       this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
       if (out.length >= max) return out;
@@ -280,7 +290,8 @@ export class PiecePicker {
     this.takeNewPieces(peer, getSource, out, max, 1);
     if (out.length < max && this.inEndgame()) {
       const eligible = (p: number): boolean =>
-        (this.prio[p] as number) > 0 && peerHas.get(p) && (allowed === undefined || allowed.has(p));
+        (this.prio[p] as number) > 0 && peerHas.get(p) && (allowed === undefined || allowed.has(p))
+        && (this.reserved.get(p) ?? peer) === peer;
       this.flight.takeDuplicates(peer, eligible, this.maxRequesters, out, max);
     }
     return out;
@@ -296,12 +307,13 @@ export class PiecePicker {
   }
 
   /** In-progress pieces with free blocks that the peer may serve, best first. */
-  private partialsFor(peerHas: Bitfield, allowed: ReadonlySet<number> | undefined): DownloadingPiece[] {
+  private partialsFor(peer: PeerId, peerHas: Bitfield, allowed: ReadonlySet<number> | undefined): DownloadingPiece[] {
     const open = this.flight.open;
     if (open.size === 0) return [];
     const list: DownloadingPiece[] = [];
     for (const p of open) {
       if ((this.prio[p] as number) === 0 || !peerHas.get(p)) continue;
+      if (this.reserved.size > 0 && this.reserved.has(p)) continue; // served first, to its owner only
       if (allowed !== undefined && !allowed.has(p)) continue;
       list.push(this.flight.pieces.get(p) as DownloadingPiece);
     }
@@ -323,7 +335,7 @@ export class PiecePicker {
   }
 
   private startPiece(p: number): DownloadingPiece {
-    this.buckets.remove(p, this.prio[p] as number, this.avail[p] as number);
+    if (this.buckets.has(p)) this.buckets.remove(p, this.prio[p] as number, this.avail[p] as number);
     if (this.countsTowardCap(p)) this.active++;
     return this.flight.start(p);
   }
@@ -383,6 +395,7 @@ export class PiecePicker {
    */
   pieceVerified(piece: number): PeerBlock[] {
     this.checkPiece(piece);
+    this.reserved.delete(piece);
     if (this.flight.pieces.has(piece) && this.countsTowardCap(piece)) this.active--;
     const cancels = this.flight.finish(piece);
     if (this.buckets.has(piece)) this.buckets.remove(piece, this.prio[piece] as number, this.avail[piece] as number);
@@ -398,6 +411,36 @@ export class PiecePicker {
   pieceFailed(piece: number): PeerId[] {
     this.checkPiece(piece);
     return this.flight.fail(piece);
+  }
+
+  /**
+   * Reserves a piece for one peer: only that peer is given its blocks, and before anything else.
+   * After a piece made of several peers' blocks fails its hash check nobody can tell who lied;
+   * downloading it again whole from one peer settles it: a second failure convicts that peer, a
+   * pass clears it and lets the corrupt blocks of the first attempt name the liar (libtorrent
+   * calls this parole).
+   */
+  reserve(piece: number, peer: PeerId): void {
+    this.checkPiece(piece);
+    this.reserved.set(piece, peer);
+    if (this.buckets.has(piece)) this.buckets.remove(piece, this.prio[piece] as number, this.avail[piece] as number);
+  }
+
+  /** Ends a reservation; the piece is open to every peer again. */
+  unreserve(piece: number): void {
+    if (this.reserved.delete(piece)) this.toIndex(piece);
+  }
+
+  /** The peer a piece is reserved for, if any. */
+  reservedFor(piece: number): PeerId | undefined {
+    return this.reserved.get(piece);
+  }
+
+  /** Pieces reserved for `peer`. */
+  reservationsOf(peer: PeerId): number[] {
+    const out: number[] = [];
+    for (const [p, owner] of this.reserved) if (owner === peer) out.push(p);
+    return out;
   }
 
   /** Distinct peers that sent blocks of a piece in progress. */
@@ -431,7 +474,7 @@ export class PiecePicker {
   /** Puts `piece` in the startable index if it belongs there and is not already. */
   private toIndex(piece: number): void {
     const pr = this.prio[piece] as number;
-    if (pr === 0 || this.have.get(piece) || this.flight.pieces.has(piece) || this.buckets.has(piece)) return;
+    if (pr === 0 || this.have.get(piece) || this.flight.pieces.has(piece) || this.buckets.has(piece) || this.reserved.has(piece)) return;
     this.buckets.add(piece, pr, this.avail[piece] as number);
     if (piece < (this.seqCursor[pr] as number)) this.seqCursor[pr] = piece;
   }

@@ -183,9 +183,8 @@ test('corrupt and honest peers at once: the corrupt one is banned, the honest on
 // co-sender, both collect a strike per failure, and at MAX_STRIKES both are banned, so the
 // download stalls with no peers. The cure is libtorrent's "parole": after a shared failure a
 // piece is re-downloaded whole from one peer, so the next failure names a single sender.
-const POISON_TODO = 'engine bans the honest co-sender too (strikes on shared failures; needs parole mode)';
 
-test('a peer poisoning shared pieces (corrupt first block, rejects the rest) is banned, the honest co-sender is not', { todo: POISON_TODO }, async (t) => {
+test('a peer poisoning shared pieces (corrupt first block, rejects the rest) is banned, the honest co-sender is not', async (t) => {
   const f = await fixture(t);
   const bad = await hostile(t, f, 'poison');
   const honest = await honestSeeder(t, f);
