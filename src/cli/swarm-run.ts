@@ -157,6 +157,10 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
     });
     const { torrent } = opened;
     member = torrent;
+    torrent.on('banned', (address, why) => {
+      if (o.jsonProgress) io.stdout.write(JSON.stringify({ event: 'banned', address, reason: why }) + '\n');
+      else io.stderr.write(`shoal: banned ${address}: ${why}\n`);
+    });
     if (metainfo.private) {
       // BEP 27: a private torrent's peers come from its trackers only.
       dhtDiscovery?.stop();

@@ -2,7 +2,7 @@
 // check of what is on disk (on all cores), the engine, its registration with the client, and
 // resume data saved as pieces complete and at the end (so a restart never re-downloads).
 import type { Metainfo } from '../metainfo/index.js';
-import { FileStorage, resumePath, restoreOrCheck, saveResume, type CheckProgress } from '../storage/index.js';
+import { FileStorage, resumePath, restoreOrCheck, saveResume, type CheckProgress, type Storage } from '../storage/index.js';
 import type { PeerAddress } from '../transport/types.js';
 import type { Client, SwarmMember } from './client.js';
 import type { HandedOverPeer } from './metadata-fetcher.js';
@@ -28,6 +28,8 @@ export interface OpenTorrentOptions {
   readonly signal?: AbortSignal;
   /** The member registered for this info hash so far (a magnet link's metadata fetcher): replaced. */
   readonly replacing?: SwarmMember;
+  /** Wraps the storage the engine writes through (tests record writes); start-up checks use the raw one. */
+  readonly wrapStorage?: (storage: FileStorage) => Storage;
   /** Connections to adopt, with what their peers already said (from the metadata fetcher). */
   readonly adopt?: readonly HandedOverPeer[];
 }
@@ -67,7 +69,7 @@ export async function openTorrent(opts: OpenTorrentOptions): Promise<OpenedTorre
   let saving: Promise<void> = Promise.resolve();
   const torrent = new Torrent({
     metainfo: meta,
-    storage,
+    storage: opts.wrapStorage ? opts.wrapStorage(storage) : storage,
     pool: client.pool,
     peerId: client.peerId,
     have: restored.bitfield,
