@@ -100,6 +100,7 @@ export class SimPeer {
       checker: TRUSTING_CHECKER,
       assembler: new VirtualAssembler(),
       ...(o.uploadSlots !== undefined ? { uploadSlots: o.uploadSlots } : {}),
+      ...(o.pieceStrategy !== undefined ? { pieceStrategy: o.pieceStrategy } : {}),
     });
     const now = clock.now();
     this.record = {
