@@ -331,8 +331,10 @@ async function main(): Promise<void> {
       '',
       `Command: \`${command}\`. ${sizes.map(sizeLabel).join(' and ')} deterministic file, v1 torrent with ${PIECE / 2 ** 20} MiB pieces, one seeder and one leecher on 127.0.0.1 over TCP, the leecher writing to ${outBase}; ${machine}; shoal at ${commit} (built CLI). ` +
         `Median of ${RUNS} run(s) per pair, pairs interleaved. MB/s = 10^6 bytes/s from leecher start to exit; transfer MB/s from its first payload to done. ` +
-        'CPU = user + system seconds of all threads (leecher: whole process; seeder: during the transfer). Peak RSS = VmHWM; anon = peak RssAnon (libtorrent maps files, so its RSS counts page cache). ' +
-        'libtorrent: default settings except loopback listen, DHT/LSD/UPnP/NAT-PMP off, TCP only (its default uTP crawls on loopback); its seeder checks the data before the clock starts, shoal\'s trusts its resume file.',
+        'CPU = user + system seconds of all threads (leecher: whole process; seeder: during the transfer). Peak RSS = VmHWM; anon = peak RssAnon (libtorrent maps files, so its RSS counts page cache).' +
+        (PAIRS.some((p) => p.seeder === 'libtorrent' || p.leecher === 'libtorrent')
+          ? ` libtorrent: default settings except loopback listen, DHT/LSD/UPnP/NAT-PMP off, ${opt.utp ? 'uTP allowed' : 'TCP only (its default uTP crawls on loopback)'}; its seeder checks the data before the clock starts, shoal's trusts its resume file.`
+          : ' The shoal seeder trusts its resume file (written by a warm-up start).'),
       '',
       tableText,
       '',
