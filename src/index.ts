@@ -12,3 +12,6 @@ export * from './transport/index.js';
 export * from './session/index.js';
 export * as wire from './wire/index.js';
 export * as swarm from './swarm/index.js';
+export * as tracker from './tracker/index.js';
+export * as trackerProto from './tracker-proto/index.js';
+export * as discovery from './discovery/index.js';
