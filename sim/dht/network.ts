@@ -110,6 +110,7 @@ export class SimNetwork {
 
   /** Runs `fn` against a node's core now and flushes what it sent. */
   act<T>(node: SimNode, fn: (core: DhtCore) => T): T {
+    node.core.tick(this.now);
     const r = fn(node.core);
     this.flush(node);
     return r;

@@ -1,7 +1,8 @@
 // The DHT node as a pure state machine (BEP 5, with BEP 32, 42, 43, 44, 51): datagrams and the
 // clock go in (receive, tick), datagrams come out (takeOutgoing / takeDatagrams) and the next
 // deadline is reported (nextDeadline). No sockets, timers or wall clock: the UDP adapter
-// (node.ts) and the simulator (sim/dht) drive exactly this code.
+// (node.ts) and the simulator (sim/dht) drive exactly this code. Operations (runLookup,
+// queryNode, bootstrap) use the time of the last input: drivers call tick(now) just before them.
 //
 // It answers queries (server.ts), keeps one routing table per address family, runs iterative
 // lookups (lookup.ts) over RpcEngine transactions, refreshes buckets unchanged for 15 minutes,
@@ -105,6 +106,11 @@ export interface LookupHandle {
 }
 
 const MAINTENANCE_MS = 5_000;
+const VERIFY_CONCURRENCY = 4;
+const REFRESH_CONCURRENCY = 2;
+const VERIFY_QUEUE_MAX = 64;
+/** Delays of the self-lookups that follow a successful bootstrap. */
+const SELF_LOOKUP_FOLLOW_UPS = [10_000, 60_000, 300_000];
 const EXPIRE_MS = 60_000;
 const DEFAULT_VERSION = Uint8Array.of(0x53, 0x48, 0, 1);
 
@@ -121,11 +127,14 @@ export class DhtCore {
   private readonly server: ServerContext;
   private readonly opts: DhtCoreOptions;
   private bootstrapAddrs: KrpcAddress[];
-  private readonly boot = new Map<Family, { running: boolean; ready: boolean; attempts: number; nextAt: number }>();
+  private readonly boot = new Map<Family, { running: boolean; ready: boolean; attempts: number; nextAt: number; followUps: number }>();
   private readonly running = new Set<{ lookup: Lookup; stop(): void }>();
   private closed = false;
   private readonly pinging = new Set<string>();
+  /** Hinted nodes waiting for a verification ping (bounded). */
+  private verifyQueue: NodeContact[] = [];
   private refreshRunning = 0;
+  private refreshQueue: { family: Family; index: number }[] = [];
   private nextMaintenance: number;
   private nextExpire: number;
   private ipVotes = new Map<string, Set<string>>();
@@ -159,7 +168,7 @@ export class DhtCore {
     this.limiter = opts.rateLimit === false ? undefined : new RateLimiter(opts.rateLimit ?? { perSecond: 20, burst: 60 });
     for (const f of this.families) {
       this.tables.set(f, this.newTable(this.idValue));
-      this.boot.set(f, { running: false, ready: false, attempts: 0, nextAt: opts.now });
+      this.boot.set(f, { running: false, ready: false, attempts: 0, nextAt: opts.now, followUps: 0 });
     }
     const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
     this.server = {
@@ -319,8 +328,30 @@ export class DhtCore {
     const key = `${n.host}|${n.port}`;
     if (this.pinging.has(key)) return;
     this.pinging.add(key);
-    const done = (): void => void this.pinging.delete(key);
+    const done = (): void => {
+      this.pinging.delete(key);
+      this.verifyNext();
+    };
     this.queryNode(n, { q: 'ping', id: this.idValue }, { onReply: done, onError: done, onTimeout: done });
+  }
+
+  /**
+   * A node named in a reply: it takes a free slot as unverified (not handed to others) and is
+   * pinged soon, a few at a time, so tables fill quickly without trusting hearsay.
+   */
+  private heardAbout(c: NodeContact): void {
+    const t = this.tables.get(familyOf(c.host));
+    if (!t || t.update(c, 'hint', this.now).outcome !== 'added') return;
+    if (this.verifyQueue.length < VERIFY_QUEUE_MAX) this.verifyQueue.push(c);
+    this.verifyNext();
+  }
+
+  private verifyNext(): void {
+    while (this.pinging.size < VERIFY_CONCURRENCY && this.verifyQueue.length > 0 && !this.closed) {
+      const c = this.verifyQueue.shift() as NodeContact;
+      const n = this.tables.get(familyOf(c.host))?.find(c.id);
+      if (n && n.lastResponse === -Infinity && n.fails === 0) this.pingNode(n);
+    }
   }
 
   /**
@@ -443,8 +474,9 @@ export class DhtCore {
             if (finished) return;
             c.token = r.r.token;
             spec.onReply?.(c, r.r);
-            const nodes = (spec.family === 4 ? r.r.nodes : r.r.nodes6) ?? [];
-            lookup.responded(c, r.r.id, nodes.filter(usable), compliant);
+            const nodes = ((spec.family === 4 ? r.r.nodes : r.r.nodes6) ?? []).filter(usable);
+            for (const n of nodes) this.heardAbout(n);
+            lookup.responded(c, r.r.id, nodes, compliant);
             pump();
           },
           onError: () => {
@@ -491,20 +523,35 @@ export class DhtCore {
           b.running = false;
           const size = this.tables.get(f)?.size ?? 0;
           if (size === 0) {
-            b.nextAt = this.now + Math.min(300_000, 5000 * 2 ** Math.min(6, b.attempts - 1));
+            this.schedule(b, Math.min(300_000, 1000 * 2 ** Math.min(8, b.attempts - 1)));
+            return;
+          }
+          if (b.ready) this.fillBuckets(f);
+          else {
+            b.ready = true;
+            b.followUps = 0;
+            this.fillBuckets(f);
+            this.opts.hooks?.onReady?.(f);
+          }
+          if (size < this.k) {
+            // Joined together with others that nobody knew yet: look again soon.
+            this.schedule(b, Math.min(60_000, 1000 * 2 ** Math.min(6, b.attempts - 1)));
             return;
           }
           b.attempts = 0;
-          if (!b.ready) {
-            b.ready = true;
-            this.opts.hooks?.onReady?.(f);
-          }
+          this.schedule(b, SELF_LOOKUP_FOLLOW_UPS[b.followUps] ?? Infinity);
+          b.followUps++;
         },
       });
     }
   }
 
   // ---- maintenance --------------------------------------------------------------------------
+
+  private schedule(b: { nextAt: number }, delay: number): void {
+    b.nextAt = this.now + delay;
+    if (b.nextAt < this.nextMaintenance) this.nextMaintenance = b.nextAt;
+  }
 
   private maintain(): void {
     if (this.now >= this.nextExpire) {
@@ -513,6 +560,7 @@ export class DhtCore {
       this.items.expire(this.now);
       this.limiter?.sweep(this.now);
     }
+    this.verifyNext();
     for (const [f, t] of this.tables) {
       const b = this.boot.get(f);
       if (!b) continue;
@@ -520,24 +568,55 @@ export class DhtCore {
         if (!b.running && this.now >= b.nextAt && (t.size > 0 || this.bootstrapAddrs.length > 0)) this.bootstrap(f);
         continue;
       }
+      // Nodes that joined at about the same time do not know each other yet: look for our own
+      // neighbourhood again a few times before the 15-minute bucket refresh takes over.
+      if (!b.running && this.now >= b.nextAt) this.bootstrap(f);
       this.refresh(f, t);
     }
   }
 
+  /**
+   * After joining, look up a random id in every bucket that is not full (Kademlia's join): a
+   * self-lookup only meets nodes near our own id, and far buckets left empty make lookups for
+   * far targets stall in our neighbourhood.
+   */
+  private fillBuckets(f: Family): void {
+    const t = this.tables.get(f);
+    if (!t) return;
+    const sizes = t.bucketSizes();
+    for (let i = 0; i < sizes.length - 1; i++) {
+      if ((sizes[i] as number) >= this.k || this.refreshQueue.some((r) => r.family === f && r.index === i)) continue;
+      this.refreshQueue.push({ family: f, index: i });
+    }
+    this.pumpRefresh();
+  }
+
   /** BEP 5 bucket refresh: a find_node lookup for a random id in each bucket unchanged for 15 min. */
   private refresh(f: Family, t: RoutingTable): void {
-    const stale = t.staleBuckets(this.now);
-    for (const i of stale) {
-      if (this.refreshRunning >= 2) return;
-      t.markRefreshed(i, this.now);
-      const q = t.questionableIn(i, this.now);
+    for (const i of t.staleBuckets(this.now)) {
+      if (this.refreshQueue.some((r) => r.family === f && r.index === i)) continue;
+      this.refreshQueue.push({ family: f, index: i });
+    }
+    this.pumpRefresh();
+  }
+
+  private pumpRefresh(): void {
+    while (this.refreshRunning < REFRESH_CONCURRENCY && this.refreshQueue.length > 0 && !this.closed) {
+      const { family, index } = this.refreshQueue.shift() as { family: Family; index: number };
+      const t = this.tables.get(family);
+      if (!t || index >= t.bucketCount) continue;
+      t.markRefreshed(index, this.now);
+      const q = t.questionableIn(index, this.now);
       if (q) this.pingNode(q);
       this.refreshRunning++;
       this.runLookup({
         kind: 'find_node',
-        target: t.randomIdInBucket(i, this.opts.randomBytes),
-        family: f,
-        onDone: () => void this.refreshRunning--,
+        target: t.randomIdInBucket(index, this.opts.randomBytes),
+        family,
+        onDone: () => {
+          this.refreshRunning--;
+          this.pumpRefresh();
+        },
       });
     }
   }

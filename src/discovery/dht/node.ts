@@ -228,7 +228,10 @@ export class DhtNode extends EventEmitter<DhtNodeEvents> {
 
   /** Runs one input against the core, then sends its output and re-arms the timer. */
   private input<T>(fn: (now: number) => T): T {
-    const r = fn(this.clock());
+    const now = this.clock();
+    // Operations read the core's clock: bring it up to date first.
+    this.core.tick(now);
+    const r = fn(now);
     this.flush();
     return r;
   }

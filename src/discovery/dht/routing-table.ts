@@ -14,8 +14,11 @@ import { commonPrefixBits, compareDistance, idEquals, randomIdWithPrefix, type R
 
 export type NodeState = 'good' | 'questionable' | 'bad';
 
-/** How we heard from a node. */
-export type Contacted = 'response' | 'query' | 'restored';
+/**
+ * How we heard of a node: it answered our query, it queried us, it was loaded from a state file,
+ * or another node named it in a reply (`hint`: taken only into free room, unverified).
+ */
+export type Contacted = 'response' | 'query' | 'restored' | 'hint';
 
 export interface RoutingTableOptions {
   /** Bucket size (default 8). */
@@ -135,6 +138,7 @@ export class RoutingTable {
       const b = this.buckets[index] as Bucket;
       const existing = b.nodes.find((n) => idEquals(n.id, c.id));
       if (existing) {
+        if (how === 'hint') return { outcome: 'rejected' };
         if (existing.host !== c.host || existing.port !== c.port) {
           // Another address claiming a known id: only believed once the old address is bad,
           // else anyone could redirect a good node's traffic with one spoofed packet.
@@ -146,6 +150,7 @@ export class RoutingTable {
         return { outcome: 'updated' };
       }
       const ri = b.replacements.findIndex((n) => idEquals(n.id, c.id));
+      if (how === 'hint' && ri >= 0) return { outcome: 'rejected' };
       if (b.nodes.length < this.k) {
         const n = ri >= 0 ? (b.replacements.splice(ri, 1)[0] as RoutingNode) : new RoutingNode(c.id, c.host, c.port, compliant, now);
         this.touch(n, how, now, b);
@@ -158,6 +163,8 @@ export class RoutingTable {
         this.split();
         continue;
       }
+      // Hearsay only fills free room: it never displaces anyone or queues for a slot.
+      if (how === 'hint') return { outcome: 'rejected' };
       const bad = b.nodes.findIndex((n) => this.state(n, now) === 'bad');
       const displace =
         bad >= 0 ? bad : how === 'response' && compliant ? leastRecent(b.nodes, (n) => !n.compliant) : -1;
@@ -298,6 +305,11 @@ export class RoutingTable {
       if (now - b.lastChanged >= this.staleAfterMs) out.push(i);
     });
     return out;
+  }
+
+  /** Number of nodes in each bucket, shallowest (farthest from our id) first. */
+  bucketSizes(): number[] {
+    return this.buckets.map((b) => b.nodes.length);
   }
 
   /** Marks a bucket as refreshed (a refresh lookup for it started). */
