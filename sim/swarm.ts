@@ -12,13 +12,15 @@ const USAGE = `usage: npm run sim:swarm -- [options]
   --scenario a,b       scenarios to run (default all): ${SCENARIOS.map((s) => s.name).join(', ')}
   --scale full|small   full: the issue's sizes (1,000 pieces, up to 10,000 peers); small: seconds (default full)
   --seed N             PRNG seed (default 1)
-  --peers N            leechers of every scenario but scaling
+  --peers N            leechers of tit-for-tat, seeder-departure and churn
+  --flash-peers N      leechers of the flash crowd of utilization and endgame
   --scaling-peers a,b  swarm sizes of the scaling scenario (e.g. 10,100,1000)
   --target-peers N     the scaling size the targets refer to
   --rarest-peers N     leechers of rarest-vs-random
   --pieces N           piece count
   --piece-length B     piece length in bytes (a power of two >= 16384)
   --quantum MS         clock quantum in ms (default 1)
+  --cache DIR          keep finished runs in DIR and reuse them (share runs between invocations)
   --quiet              no progress lines`;
 
 function intList(s: string | undefined): number[] | undefined {
@@ -35,12 +37,14 @@ async function main(): Promise<number> {
         scale: { type: 'string', default: 'full' },
         seed: { type: 'string', default: '1' },
         peers: { type: 'string' },
+        'flash-peers': { type: 'string' },
         'scaling-peers': { type: 'string' },
         'target-peers': { type: 'string' },
         'rarest-peers': { type: 'string' },
         pieces: { type: 'string' },
         'piece-length': { type: 'string' },
         quantum: { type: 'string' },
+        cache: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -60,6 +64,7 @@ async function main(): Promise<number> {
   }
   const params: Partial<ScaleParams> = {
     ...(args.peers ? { peers: Number(args.peers) } : {}),
+    ...(args['flash-peers'] ? { flashPeers: Number(args['flash-peers']) } : {}),
     ...(args['scaling-peers'] ? { scalingPeers: intList(args['scaling-peers']) as number[] } : {}),
     ...(args['target-peers'] ? { scalingTargetPeers: Number(args['target-peers']) } : {}),
     ...(args['rarest-peers'] ? { rarestPeers: Number(args['rarest-peers']) } : {}),
@@ -79,6 +84,7 @@ async function main(): Promise<number> {
       config,
       ...(args.scenario ? { scenarios: args.scenario.split(',').map((s) => s.trim()) } : {}),
       ...(args.quiet ? {} : { log: (line: string) => console.log(line) }),
+      ...(args.cache ? { cacheDir: args.cache } : {}),
     });
   } catch (e) {
     if (e instanceof UnknownScenario || e instanceof RangeError) {

@@ -31,6 +31,8 @@ export interface SeederConfig {
   readonly download: number;
   /** The seeder leaves once it has put this many payload bytes on the wire. */
   readonly leaveAfterBytes?: number;
+  /** The seeder leaves once the leechers present hold a full copy (every piece verified by one). */
+  readonly leaveWhenSwarmHasCopy?: boolean;
   /** The seeder leaves at this time (ms). */
   readonly leaveAtMs?: number;
 }
@@ -82,6 +84,8 @@ export interface SwarmConfig {
   readonly pieceStrategy?: 'rarest' | 'random';
   /** Stop at this virtual time (ms) even if peers are unfinished. */
   readonly maxTimeMs: number;
+  /** Stop when no leecher has verified a piece for this long (ms): the swarm is stuck. */
+  readonly stallStopMs: number;
   /** Clock quantum (ms); see clock.ts. */
   readonly quantumMs: number;
   /** Time-series sampling period (ms). */
@@ -109,6 +113,7 @@ export function defaultConfig(over: Partial<SwarmConfig> = {}): SwarmConfig {
     freeRiders: 0,
     tracker: DEFAULT_TRACKER,
     maxTimeMs: 4 * 3600_000,
+    stallStopMs: 600_000,
     quantumMs: 1,
     sampleMs: 1000,
     ...over,

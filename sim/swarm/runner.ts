@@ -3,6 +3,7 @@
 import type { SwarmConfig } from './config.js';
 import { SCALES, SCENARIOS, type Scale, type ScaleParams, type ScenarioContext, type ScenarioOutcome } from './scenarios/index.js';
 import { Simulation, type SimResult } from './simulation.js';
+import { configKey, ResultCache } from './result-cache.js';
 
 export interface RunnerOptions {
   readonly scale: Scale;
@@ -17,14 +18,12 @@ export interface RunnerOptions {
   readonly log?: (line: string) => void;
   /** Virtual ms between progress lines. */
   readonly logEveryMs?: number;
+  /** A folder of finished runs shared between invocations (see result-cache.ts). */
+  readonly cacheDir?: string;
 }
 
 export class UnknownScenario extends Error {
   readonly code = 'SIM_UNKNOWN_SCENARIO';
-}
-
-function configKey(cfg: SwarmConfig): string {
-  return JSON.stringify(cfg, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 }
 
 export async function runScenarios(opts: RunnerOptions): Promise<ScenarioOutcome[]> {
@@ -35,6 +34,7 @@ export async function runScenarios(opts: RunnerOptions): Promise<ScenarioOutcome
     return sc;
   });
   const cache = new Map<string, Promise<SimResult>>();
+  const disk = opts.cacheDir === undefined ? undefined : new ResultCache(opts.cacheDir);
   const log = opts.log;
   const every = opts.logEveryMs ?? 10_000;
   const ctx: ScenarioContext = {
@@ -47,6 +47,11 @@ export async function runScenarios(opts: RunnerOptions): Promise<ScenarioOutcome
       const hit = cache.get(key);
       if (hit) return hit;
       const p = (async () => {
+        const stored = await disk?.get(cfg);
+        if (stored) {
+          log?.(`[${label}] from the cache (${opts.cacheDir})`);
+          return stored;
+        }
         log?.(`[${label}] ${cfg.peers} leechers, ${cfg.pieceCount} pieces of ${cfg.pieceLength / 1024} KiB`);
         let next = every;
         const r = await new Simulation(cfg).run({
@@ -62,6 +67,7 @@ export async function runScenarios(opts: RunnerOptions): Promise<ScenarioOutcome
         log?.(`[${label}] done: ${(st.virtualMs / 1000).toFixed(0)} virtual s in ${(st.cpuMs / 1000).toFixed(1)} CPU s ` +
           `(${(st.wallMs / 1000).toFixed(1)} wall s), ${st.events} events, ${st.messages} messages, peak heap ` +
           `${(st.peakHeapBytes / 2 ** 20).toFixed(0)} MiB${r.finished ? '' : ', NOT all finished'}`);
+        await disk?.put(cfg, r);
         return r;
       })();
       cache.set(key, p);

@@ -51,6 +51,10 @@ export interface SimResult {
   readonly warnings: ReadonlyMap<string, number>;
   /** All leechers that did not leave early finished. */
   readonly finished: boolean;
+  /** The run stopped because no piece was verified for `stallStopMs`. */
+  readonly stalled: boolean;
+  /** Notable moments: seeders leaving (time in ms, what, payload bytes the seeder had sent). */
+  readonly timeline: readonly { readonly t: number; readonly event: string; readonly bytes?: number }[];
 }
 
 export interface RunOptions {
@@ -68,8 +72,16 @@ export class Simulation {
   private readonly present = new Set<SimPeer>();
   /** Per piece, how many present peers have it verified. */
   private readonly avail: Int32Array;
+  /** Per piece, how many present leechers have it verified; and how many pieces have one at least. */
+  private readonly leecherAvail: Int32Array;
+  private covered = 0;
+  private lastProgressAt = 0;
+  private stalled = false;
+  private readonly timeline: { t: number; event: string; bytes?: number }[] = [];
   private readonly warnings = new Map<string, number>();
   private pendingArrivals = 0;
+  /** Departures decided but not yet done (they run later in the same quantum). */
+  private pendingLeaves = 0;
   private unfinished = 0;
   private totalVerified = 0;
   private lastBytes = 0;
@@ -86,6 +98,7 @@ export class Simulation {
     this.tracker = new SimTracker(xoshiro128ss((cfg.seed * 7919 + 1) >>> 0));
     this.zeros = new Uint8Array(cfg.pieceLength);
     this.avail = new Int32Array(cfg.pieceCount);
+    this.leecherAvail = new Int32Array(cfg.pieceCount);
   }
 
   async run(opts: RunOptions = {}): Promise<SimResult> {
@@ -94,7 +107,7 @@ export class Simulation {
     this.cpuStart = process.cpuUsage();
     for (let i = 0; i < cfg.seeders.count; i++) this.arrive('seeder', cfg.seeders, 'seeder', false, false);
     this.scheduleArrivals();
-    const seederWatch = cfg.seeders.leaveAfterBytes !== undefined;
+    const seederWatch = cfg.seeders.leaveAfterBytes !== undefined || cfg.seeders.leaveWhenSwarmHasCopy === true;
     let nextSample = cfg.sampleMs;
     const stats = (): RunStats => this.runStats(started);
     await this.clock.run({
@@ -107,7 +120,11 @@ export class Simulation {
           opts.onSample?.(s, stats());
         }
       },
-      done: () => this.unfinished === 0 && this.pendingArrivals === 0,
+      done: () => {
+        if (this.unfinished === 0 && this.pendingArrivals === 0 && this.pendingLeaves === 0) return true;
+        if (this.pendingArrivals === 0 && this.clock.now() - this.lastProgressAt > cfg.stallStopMs) this.stalled = true;
+        return this.stalled;
+      },
     });
     const end = this.clock.now();
     if (this.samples.length === 0 || (this.samples[this.samples.length - 1] as Sample).t < end) this.sample(end);
@@ -123,6 +140,8 @@ export class Simulation {
       stats: stats(),
       warnings: this.warnings,
       finished: this.unfinished === 0,
+      stalled: this.stalled,
+      timeline: this.timeline,
     };
   }
 
@@ -247,14 +266,25 @@ export class Simulation {
     this.present.delete(peer);
     this.tracker.leave(peer);
     const have = peer.torrent.have;
-    for (let p = 0; p < this.cfg.pieceCount; p++) if (have.get(p)) this.avail[p] = (this.avail[p] as number) - 1;
+    const leecher = peer.record.kind === 'leecher';
+    for (let p = 0; p < this.cfg.pieceCount; p++) {
+      if (!have.get(p)) continue;
+      this.avail[p] = (this.avail[p] as number) - 1;
+      if (leecher) {
+        const a = (this.leecherAvail[p] as number) - 1;
+        this.leecherAvail[p] = a;
+        if (a === 0) this.covered--;
+      }
+    }
+    if (!leecher) this.timeline.push({ t: now, event: 'seeder left', bytes: peer.host.payloadSent });
     if (peer.record.kind === 'leecher' && !peer.complete) this.unfinished--;
     peer.stop(now);
   }
 
   private checkSeeders(): void {
-    const limit = this.cfg.seeders.leaveAfterBytes as number;
-    for (const p of this.present) if (p.record.kind === 'seeder' && p.host.payloadSent >= limit) this.leave(p);
+    const limit = this.cfg.seeders.leaveAfterBytes ?? Infinity;
+    const copy = this.cfg.seeders.leaveWhenSwarmHasCopy === true && this.covered === this.cfg.pieceCount;
+    for (const p of this.present) if (p.record.kind === 'seeder' && (copy || p.host.payloadSent >= limit)) this.leave(p);
   }
 
   // ---- peer discovery and connections -------------------------------------------------------
@@ -292,7 +322,13 @@ export class Simulation {
     if (!peer.present) return;
     const now = this.clock.now();
     this.avail[piece] = (this.avail[piece] as number) + 1;
+    if (peer.record.kind === 'leecher') {
+      const a = (this.leecherAvail[piece] as number) + 1;
+      this.leecherAvail[piece] = a;
+      if (a === 1) this.covered++;
+    }
     this.totalVerified++;
+    this.lastProgressAt = now;
     peer.onVerified(now, this.cfg.pieceCount);
     const at = peer.record.leaveAtPieces;
     if (at !== undefined && peer.record.verified >= at && !peer.complete) {
@@ -321,7 +357,15 @@ export class Simulation {
     this.unfinished--;
     const seedTime = this.cfg.seedTimeMs;
     if (seedTime === Infinity) return;
-    if (seedTime <= 0) this.clock.soon({ run: () => this.leave(peer) });
+    if (seedTime <= 0) {
+      this.pendingLeaves++;
+      this.clock.soon({
+        run: () => {
+          this.pendingLeaves--;
+          this.leave(peer);
+        },
+      });
+    }
     else peer.addTimer(this.clock.setTimer(seedTime, () => this.leave(peer)));
   }
 

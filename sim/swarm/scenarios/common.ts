@@ -13,10 +13,14 @@ export interface ScaleParams {
   readonly scalingPeers: readonly number[];
   /** The N the scaling targets refer to (1,000 at full scale). */
   readonly scalingTargetPeers: number;
-  /** Leechers of the other experiments. */
+  /** Leechers of the standard flash crowd that utilization and end game measure (a scaling size). */
+  readonly flashPeers: number;
+  /** Leechers of the tit-for-tat, seeder-departure and churn experiments. */
   readonly peers: number;
   /** Leechers of the rarest-first vs random experiment (its seeder makes it slow). */
   readonly rarestPeers: number;
+  /** A run that has not finished by then (virtual ms) stops and counts its unfinished peers. */
+  readonly maxTimeMs: number;
 }
 
 export const SCALES: Record<Scale, ScaleParams> = {
@@ -25,16 +29,20 @@ export const SCALES: Record<Scale, ScaleParams> = {
     pieceLength: 64 * 1024,
     scalingPeers: [10, 100, 1000, 10000],
     scalingTargetPeers: 1000,
-    peers: 1000,
-    rarestPeers: 300,
+    flashPeers: 1000,
+    peers: 500,
+    rarestPeers: 200,
+    maxTimeMs: 2 * 3600_000,
   },
   small: {
     pieceCount: 100,
-    pieceLength: 32 * 1024,
+    pieceLength: 64 * 1024,
     scalingPeers: [5, 40],
     scalingTargetPeers: 40,
+    flashPeers: 40,
     peers: 40,
     rarestPeers: 30,
+    maxTimeMs: 600_000,
   },
 };
 
@@ -90,7 +98,7 @@ export function baseConfig(ctx: ScenarioContext, over: Partial<SwarmConfig> = {}
     seeders: { count: 1, upload: 50 * Mbit, download: 100 * Mbit },
     arrivals: { kind: 'flash', windowMs: 1000 },
     seedTimeMs: Infinity,
-    maxTimeMs: 2 * 3600_000,
+    maxTimeMs: ctx.params.maxTimeMs,
     ...over,
   });
 }

@@ -7,7 +7,7 @@ export const endgame: Scenario = {
   name: 'endgame',
   title: 'End game',
   async run(ctx): Promise<ScenarioOutcome> {
-    const n = ctx.params.peers;
+    const n = ctx.params.flashPeers;
     const r = await ctx.run(`flash-${n}`, baseConfig(ctx, { peers: n }));
     const ratios = summary(endgameRatios(r));
     const dup = duplicateRatio(r);

@@ -6,7 +6,7 @@ export const utilization: Scenario = {
   name: 'utilization',
   title: 'Upload utilization',
   async run(ctx): Promise<ScenarioOutcome> {
-    const n = ctx.params.peers;
+    const n = ctx.params.flashPeers;
     const r = await ctx.run(`flash-${n}`, baseConfig(ctx, { peers: n }));
     const u = utilizationBetween(r, 0.1, 0.9);
     const t10 = progressTime(r, 0.1);
