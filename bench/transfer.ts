@@ -327,7 +327,7 @@ async function main(): Promise<void> {
     const path = join(repo, 'bench', 'RESULTS.md');
     const before = readFileSync(path, 'utf8'); // re-read right before appending: others append too
     const section = [
-      `## bench:transfer${rssOnly ? ' --rss-only' : ''} (${date})`,
+      `## bench:transfer${rssOnly ? ' --rss-only' : ''}${opt['out-dir'] ? ` --out-dir ${outBase}` : ''} (${date})`,
       '',
       `Command: \`${command}\`. ${sizes.map(sizeLabel).join(' and ')} deterministic file, v1 torrent with ${PIECE / 2 ** 20} MiB pieces, one seeder and one leecher on 127.0.0.1 over TCP, the leecher writing to ${outBase}; ${machine}; shoal at ${commit} (built CLI). ` +
         `Median of ${RUNS} run(s) per pair, pairs interleaved. MB/s = 10^6 bytes/s from leecher start to exit; transfer MB/s from its first payload to done. ` +
