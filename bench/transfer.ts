@@ -30,6 +30,8 @@ import { median, pairLabel, ratioLines, ratios, summarise, table, type Impl, typ
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const SHOAL = join(repo, 'bin', 'shoal.js');
+/** The Node flags the `shoal` command runs with (its shebang line): the bench runs it the same way. */
+const SHOAL_NODE_FLAGS = (/^#!.*?node(.*)$/m.exec(readFileSync(SHOAL, 'utf8').split('\n')[0] ?? '')?.[1] ?? '').split(' ').filter((f) => f.startsWith('--'));
 const LT = join(repo, 'bench', 'py', 'lt_bench.py');
 const PY = '/usr/bin/python3';
 const GiB = 2 ** 30;
@@ -101,7 +103,7 @@ const transferTimeout = (size: number): number => (opt.timeout ? Number(opt.time
 
 function startSeeder(impl: Impl, input: Input, nodeFlags: readonly string[] = []): PeerProcess {
   const cmd = impl === 'shoal'
-    ? [process.execPath, ...nodeFlags, SHOAL, 'seed', input.torrent, '--dir', work, '--host', '127.0.0.1', '--json-progress']
+    ? [process.execPath, ...SHOAL_NODE_FLAGS, ...nodeFlags, SHOAL, 'seed', input.torrent, '--dir', work, '--host', '127.0.0.1', '--no-dht', '--no-lsd', '--json-progress']
     : [PY, LT, 'seed', input.torrent, work, ...(opt.utp ? ['--utp'] : [])];
   return new PeerProcess({ name: `${impl} seeder`, cmd });
 }
@@ -151,7 +153,7 @@ async function runOnce(pair: Pair, input: Input, profileDir?: string): Promise<R
     const timeFile = join(work, 'leecher.time');
     const peer = `127.0.0.1:${port}`;
     const cmd = pair.leecher === 'shoal'
-      ? [process.execPath, ...prof, SHOAL, 'download', input.torrent, '-o', leechDir, '--peer', peer, '--host', '127.0.0.1', '--json-progress']
+      ? [process.execPath, ...SHOAL_NODE_FLAGS, ...prof, SHOAL, 'download', input.torrent, '-o', leechDir, '--peer', peer, '--host', '127.0.0.1', '--no-dht', '--no-lsd', '--json-progress']
       : [PY, LT, 'download', input.torrent, leechDir, '--peer', peer, '--timeout', String(transferTimeout(input.size) / 1000), ...(opt.utp ? ['--utp'] : [])];
     leecher = new PeerProcess({ name: `${pair.leecher} leecher`, cmd, timeFile });
     const l = leecher;

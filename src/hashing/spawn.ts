@@ -10,14 +10,25 @@ export function workerEntry(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-/** The parent's Node flags minus those a worker rejects (`node --input-type=module -e ...`). */
+/**
+ * The parent's Node flags that a worker needs and accepts: module loading (tsx's --import, a
+ * --require or --loader, conditions) and warnings. Everything else is left out: process-wide V8
+ * and runtime flags (--max-semi-space-size, --expose-gc, --input-type ...) make `new Worker` fail,
+ * and a pool whose workers cannot start would retry for ever.
+ */
 export function workerExecArgv(): string[] {
   const out: string[] = [];
   const args = process.execArgv;
+  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    if (a === '--input-type') i++;
-    else if (!a.startsWith('--input-type=')) out.push(a);
+    const name = a.split('=')[0] as string;
+    if (withValue.has(name)) {
+      out.push(a);
+      if (!a.includes('=') && i + 1 < args.length) out.push(args[++i] as string);
+    } else if (name === '--no-warnings' || name === '--enable-source-maps' || name.startsWith('--experimental-')) {
+      out.push(a);
+    }
   }
   return out;
 }

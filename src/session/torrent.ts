@@ -107,6 +107,7 @@ const MAX_REJECTS = 64;
 const STALL_DROP_MS = 120_000;
 /** Peer keys whose IP is remembered for pinning liars after they left. */
 const MAX_REMEMBERED_PEERS = 10_000;
+const MAX_CHECK_ERRORS = 8;
 const EXT_HANDSHAKE = 0;
 // Payload-less messages, shared: they are sent often and never change.
 const CHOKE: OutgoingMessage = { type: 'choke' };
@@ -117,7 +118,7 @@ const KEEP_ALIVE: OutgoingMessage = { type: 'keep-alive' };
 const HAVE_ALL: OutgoingMessage = { type: 'have-all' };
 const HAVE_NONE: OutgoingMessage = { type: 'have-none' };
 /** Verified pieces waiting for the disk beyond this pause requesting: the disk sets the pace. */
-const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
+const MAX_PENDING_WRITE_BYTES = 8 * 1024 * 1024;
 
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly metainfo: Metainfo;
@@ -164,6 +165,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private wasted = 0;
   private hashFailures = 0;
   private nextPeerKey = 0;
+  /** Consecutive pieces whose hash check threw (not failed: threw). */
+  private checkErrors = 0;
 
   constructor(private readonly opts: TorrentOptions) {
     super();
@@ -177,7 +180,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const geometry = { pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, totalLength: meta.spaceLength };
     this.servedGeometry = meta.pieces ? geometry : { ...geometry, totalLength: meta.pieceCount * meta.pieceLength };
     this.have = opts.have ? Bitfield.fromBytes(opts.have, meta.pieceCount) : new Bitfield(meta.pieceCount);
-    const inflight = opts.maxInflightBytes ?? 24 * 1024 * 1024;
+    const inflight = opts.maxInflightBytes ?? 16 * 1024 * 1024;
     this.picker = new PiecePicker({
       geometry,
       random: this.random,
@@ -196,7 +199,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       onPeers: (peers) => this.emit('peers', peers),
       onWarning: (e) => this.emit('warning', e),
     });
-    this.cache = new PieceCache(16 * 1024 * 1024, (p) => this.storage.readPiece(p));
+    this.cache = new PieceCache(8 * 1024 * 1024, (p) => this.storage.readPiece(p));
     this.choker = new Choker({ slots: opts.uploadSlots ?? 4, random: this.random });
     this.upLimit = opts.uploadLimiter ?? new TokenBucket(this.sched, 0);
     this.downLimit = opts.downloadLimiter ?? new TokenBucket(this.sched, 0);
@@ -536,8 +539,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (this.stopped) return;
       this.emit('warning', e instanceof Error ? e : new Error(String(e)));
       this.picker.pieceFailed(piece);
+      // Hashing itself is broken (workers cannot start): downloading on would loop for ever.
+      if (++this.checkErrors >= MAX_CHECK_ERRORS) {
+        this.emit('warning', new TorrentError('HASHING_FAILED', `${this.checkErrors} pieces could not be hashed in a row; stopping`));
+        this.stop();
+      }
       return;
     }
+    this.checkErrors = 0;
     if (this.stopped) return;
     if (!result.ok) return this.onHashFailure(piece, result.data);
     this.pinLiars(piece, result.data);
