@@ -12,6 +12,7 @@ import { defaultBootstrap, discoverThroughDht, startDhtNode, type DhtDiscovery }
 import type { DhtNode } from '../discovery/dht/index.js';
 import { LocalDiscovery } from '../discovery/lsd/index.js';
 import { join } from 'node:path';
+import { toHex as hex } from '../metainfo/index.js';
 
 export interface SwarmRunOptions {
   /** A torrent file's metainfo, or a magnet link whose metadata is fetched from peers first. */
@@ -122,7 +123,7 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
     if (magnet) await startLsd(magnet.infoHash);
     if (magnet) {
       startAnnouncer([...magnet.trackers.map((u) => [u]), ...o.announce.map((u) => [u])], magnet.infoHash, () => magnet.length ?? 1);
-      if (!o.jsonProgress) io.stderr.write(`shoal: fetching metadata for ${magnet.name ?? toHexString(magnet.infoHash)} (port ${client.port})\n`);
+      if (!o.jsonProgress) io.stderr.write(`shoal: fetching metadata for ${magnet.name ?? hex(magnet.infoHash)} (port ${client.port})\n`);
       phase = await obtainMetadata({
         client, magnet, dir: o.dir, signal: io.signal, onWarning: warn,
         onFetcher: (f) => {
@@ -241,9 +242,6 @@ function visibleToFileIndexes(meta: Metainfo, visibleIndexes: readonly number[])
   return visibleIndexes.flatMap((i) => (visible[i] === undefined ? [] : [visible[i] as number]));
 }
 
-function toHexString(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
 
 export function parseOnly(text: string | undefined, fileCount: number): number[] | undefined {
   if (text === undefined) return undefined;
@@ -257,8 +255,4 @@ export function parseOnly(text: string | undefined, fileCount: number): number[]
     for (let i = a; i <= b; i++) out.add(i);
   }
   return [...out].sort((x, y) => x - y);
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -13,6 +13,7 @@ import { Dialer } from './dialer.js';
 import { PeerConnection } from './peer-connection.js';
 import { every, realScheduler, type Scheduler } from './scheduler.js';
 import type { PeerLink } from './peer-link.js';
+import { equalBytes as equal, toHex as hex } from '../metainfo/index.js';
 
 /**
  * What the client routes connections to: a torrent, or, while a magnet link's metadata is being
@@ -226,12 +227,4 @@ export class Client extends EventEmitter<ClientEvents> {
     await this.listener?.close();
     if (this.ownsPool) await this.pool.close();
   }
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

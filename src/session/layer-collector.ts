@@ -4,7 +4,7 @@
 // of one peer at a time, and the assembled layer is checked against the file's root (the info
 // hash vouches for the roots), so a peer can only waste our time, never poison the torrent.
 import { bytesKey } from '../bencode/index.js';
-import { BLOCK_SIZE, HASH_SIZE, layerMatchesRoot, nextPowerOfTwo, type Metainfo } from '../metainfo/index.js';
+import { BLOCK_SIZE, equalBytes as equal, HASH_SIZE, layerMatchesRoot, nextPowerOfTwo, type Metainfo } from '../metainfo/index.js';
 import type { HashRequestFields } from '../wire/index.js';
 
 const MAX_HASHES_PER_REQUEST = 512;
@@ -125,8 +125,4 @@ export class LayerCollector {
     }
     return undefined;
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -8,7 +8,7 @@
 // sockets and in the simulator.
 import { EventEmitter } from 'node:events';
 import { ShoalError } from '../errors.js';
-import { HashLayerServer, type Metainfo } from '../metainfo/index.js';
+import { equalBytes as equal, HashLayerServer, type Metainfo } from '../metainfo/index.js';
 import type { HashPool } from '../hashing/index.js';
 import type { Storage } from '../storage/index.js';
 import { Bitfield, Choker, PiecePicker, RateEstimator, xoshiro128ss, type BlockRequest, type ChokerPeer, type Random } from '../swarm/index.js';
@@ -836,10 +836,4 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   async drain(): Promise<void> {
     await this.storage.flush();
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

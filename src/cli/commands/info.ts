@@ -1,21 +1,17 @@
 // `shoal info`: shows what a .torrent file or a magnet link describes (BEP 3/52 metainfo, BEP 9/53
 // magnet links), as text for people or as JSON for scripts.
-import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import {
   formatMagnet,
   magnetFromMetainfo,
-  MetainfoError,
   parseMagnet,
-  parseMetainfo,
-  PARSE_LIMITS,
   toHex,
   type MagnetLink,
   type Metainfo,
 } from '../../metainfo/index.js';
 import type { CliIO, Command } from '../command.js';
+import { readTorrent } from '../read-torrent.js';
 
 const usage = `usage: shoal info <file.torrent | magnet-link> [--json]
 
@@ -137,28 +133,6 @@ function magnetText(m: MagnetLink): string[] {
   return lines;
 }
 
-async function readTorrent(file: string, cwd: string): Promise<Metainfo> {
-  const fh = await open(resolve(cwd, file), 'r');
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new UsageError(`${file} is not a file`);
-    // Bound the size before reading: a huge file must not be loaded into memory. Reading only
-    // the size seen here also bounds a file that grows meanwhile.
-    if (st.size > PARSE_LIMITS.maxSize) {
-      throw new MetainfoError('METAINFO_TOO_LARGE', `${file} is ${st.size} bytes, more than the limit of ${PARSE_LIMITS.maxSize}`);
-    }
-    const buf = new Uint8Array(st.size);
-    let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return parseMetainfo(buf.subarray(0, got));
-  } finally {
-    await fh.close();
-  }
-}
 
 export const command: Command = {
   summary: 'show what a .torrent file or magnet link describes',
