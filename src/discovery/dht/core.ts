@@ -437,6 +437,7 @@ export class DhtCore {
       alpha: this.opts.alpha,
       requireCompliant: this.opts.enforceNodeId,
       exclude: this.idValue,
+      isCompliant: (c) => isCompliantNode(c.id, c.host),
     });
     const startedAt = this.now;
     let finished = false;
@@ -458,7 +459,6 @@ export class DhtCore {
       finish(true);
       return entry;
     }
-    const compliant = (c: NodeContact): boolean => isCompliantNode(c.id, c.host);
     const usable = (c: NodeContact): boolean => c.port !== 0 && familyOf(c.host) === spec.family && c.host !== '0.0.0.0' && c.host !== '::';
     const pump = (): void => {
       if (finished) return;
@@ -476,7 +476,7 @@ export class DhtCore {
             spec.onReply?.(c, r.r);
             const nodes = ((spec.family === 4 ? r.r.nodes : r.r.nodes6) ?? []).filter(usable);
             for (const n of nodes) this.heardAbout(n);
-            lookup.responded(c, r.r.id, nodes, compliant);
+            lookup.responded(c, r.r.id, nodes);
             pump();
           },
           onError: () => {
@@ -500,7 +500,7 @@ export class DhtCore {
       if (lookup.done) finish(false);
     };
     this.running.add(entry);
-    if (table) lookup.add(table.closest(spec.target, this.k * 2, { includeUnverified: true }), undefined, compliant);
+    if (table) lookup.add(table.closest(spec.target, this.k * 2, { includeUnverified: true }));
     if (spec.seeds) lookup.add(spec.seeds.filter((s) => familyOf(s.host) === spec.family));
     pump();
     return entry;

@@ -17,8 +17,8 @@ export class Candidate {
   state: CandidateState = 'new';
   /** Write token it returned (get_peers / get). */
   token: Uint8Array | undefined;
-  /** Whether its id passes BEP 42 for its address. */
-  compliant = true;
+  /** Whether its id passes BEP 42 for its address (computed when first needed). */
+  compliant: boolean | undefined;
   constructor(
     /** Undefined for a bootstrap address whose id we learn from its reply. */
     public id: Uint8Array | undefined,
@@ -26,10 +26,8 @@ export class Candidate {
     readonly port: number,
     /** 1 for starting candidates; one more than the responder that named it. */
     readonly round: number,
+    readonly addressKey: string,
   ) {}
-  get addressKey(): string {
-    return `${this.host}|${this.port}`;
-  }
 }
 
 export interface LookupOptions {
@@ -45,6 +43,8 @@ export interface LookupOptions {
   readonly requireCompliant?: boolean;
   /** Our own id: never a candidate. */
   readonly exclude?: Uint8Array;
+  /** BEP 42 check of a responder (default: every node passes). */
+  readonly isCompliant?: (c: NodeContact) => boolean;
 }
 
 export class Lookup {
@@ -70,6 +70,14 @@ export class Lookup {
     this.maxQueries = opts.maxQueries ?? 256;
     this.requireCompliant = opts.requireCompliant ?? false;
     this.exclude = opts.exclude;
+    this.compliantFn = opts.isCompliant;
+  }
+
+  private readonly compliantFn: ((c: NodeContact) => boolean) | undefined;
+
+  private compliant(c: Candidate): boolean {
+    if (c.compliant === undefined) c.compliant = c.id === undefined || !this.compliantFn ? true : this.compliantFn(c as NodeContact);
+    return c.compliant;
   }
 
   get done(): boolean {
@@ -81,21 +89,26 @@ export class Lookup {
   }
 
   /** Adds starting points or nodes named in a reply; `from` is the responder (round + 1). */
-  add(contacts: readonly (NodeContact | KrpcAddress)[], from?: Candidate, compliant?: (c: NodeContact) => boolean): void {
+  add(contacts: readonly (NodeContact | KrpcAddress)[], from?: Candidate): void {
     if (this.finished) return;
     const round = from ? from.round + 1 : 1;
     for (const c of contacts) {
       const id = 'id' in c ? c.id : undefined;
-      const cand = new Candidate(id, c.host, c.port, round);
-      if (this.byAddress.has(cand.addressKey)) continue;
+      const addressKey = `${c.host}|${c.port}`;
+      if (this.byAddress.has(addressKey)) continue;
+      // Far candidates cannot matter once the list is full of closer ones.
+      if (id !== undefined && this.candidates.length >= this.maxCandidates) {
+        const last = this.candidates[this.candidates.length - 1] as Candidate;
+        if (last.id !== undefined && compareDistance(id, last.id, this.target) >= 0) continue;
+      }
+      const cand = new Candidate(id, c.host, c.port, round, addressKey);
       if (id !== undefined) {
         if (this.exclude !== undefined && idEquals(id, this.exclude)) continue;
         const key = idKey(id);
         if (this.byId.has(key)) continue;
         this.byId.add(key);
-        if (compliant) cand.compliant = compliant(c as NodeContact);
       }
-      this.byAddress.set(cand.addressKey, cand);
+      this.byAddress.set(addressKey, cand);
       this.insertSorted(cand);
     }
     this.trim();
@@ -144,7 +157,7 @@ export class Lookup {
       if (counted >= this.k) break;
       switch (c.state) {
         case 'responded':
-          if (!this.requireCompliant || c.compliant) counted++;
+          if (!this.requireCompliant || this.compliant(c)) counted++;
           break;
         case 'inflight':
           pending = true;
@@ -168,7 +181,7 @@ export class Lookup {
   }
 
   /** A reply arrived from `c`; `nodes` are the contacts it named. */
-  responded(c: Candidate, id: Uint8Array, nodes: readonly NodeContact[], compliant?: (c: NodeContact) => boolean): void {
+  responded(c: Candidate, id: Uint8Array, nodes: readonly NodeContact[]): void {
     if (this.finished || c.state === 'responded') return;
     if (c.id === undefined) {
       // A bootstrap address: now that its id is known, move it to its place in the order.
@@ -178,16 +191,15 @@ export class Lookup {
       if (this.byId.has(key)) {
         this.byAddress.delete(c.addressKey);
         c.state = 'responded';
-        this.add(nodes, c, compliant);
+        this.add(nodes, c);
         return;
       }
       this.byId.add(key);
       c.id = id;
-      if (compliant) c.compliant = compliant(c as NodeContact);
       if (i >= 0) this.insertSorted(c);
     }
     c.state = 'responded';
-    this.add(nodes, c, compliant);
+    this.add(nodes, c);
   }
 
   /** Past its short timeout: stop counting it against alpha (a late reply is still taken). */
@@ -209,10 +221,10 @@ export class Lookup {
   closestResponded(n: number, opts: { withToken?: boolean; compliantFirst?: boolean } = {}): Candidate[] {
     const all = this.candidates.filter((c) => c.state === 'responded' && c.id !== undefined && (!opts.withToken || c.token !== undefined));
     if (!opts.compliantFirst) return all.slice(0, n);
-    const good = all.filter((c) => c.compliant);
+    const good = all.filter((c) => this.compliant(c));
     if (good.length >= n) return good.slice(0, n);
     // BEP 42: store on the closest compliant nodes, and top up with others only if too few
-    return [...good, ...all.filter((c) => !c.compliant).slice(0, n - good.length)];
+    return [...good, ...all.filter((c) => !this.compliant(c)).slice(0, n - good.length)];
   }
 
   /** For checks: an unqueried candidate inside the closest window while fewer than alpha are active. */
@@ -224,7 +236,7 @@ export class Lookup {
     let counted = 0;
     for (const c of this.candidates) {
       if (counted >= this.k) return false;
-      if (c.state === 'responded' && (!this.requireCompliant || c.compliant)) counted++;
+      if (c.state === 'responded' && (!this.requireCompliant || this.compliant(c))) counted++;
       else if (c.state === 'new') return true;
     }
     return false;

@@ -28,6 +28,7 @@ export function compareDistance(a: Uint8Array, b: Uint8Array, target: Uint8Array
 }
 
 export function idEquals(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -74,9 +75,9 @@ export function idFromHex(hex: string): Uint8Array | undefined {
   return out;
 }
 
-const latin1 = new TextDecoder('latin1');
-
-/** An id as a compact Map key. */
+/** An id (or any short byte string) as a compact Map key: one char per byte. */
 export function idKey(id: Uint8Array): string {
-  return latin1.decode(id);
+  let s = '';
+  for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i] as number);
+  return s;
 }

@@ -134,7 +134,7 @@ export function announce(core: DhtCore, infoHash: Uint8Array, opts: AnnounceOpti
 /** The k closest responders with a token: BEP 42-compliant first (only those when enforcing). */
 function storageTargets(core: DhtCore, r: LookupResult): Candidate[] {
   const list = r.lookup.closestResponded(core.k, { withToken: true, compliantFirst: true });
-  return core.enforcesNodeId ? list.filter((c) => c.compliant) : list;
+  return core.enforcesNodeId ? list.filter((c) => c.compliant !== false) : list;
 }
 
 /** A single ping; `onDone` gets the responder's id, or undefined on timeout or error. */

@@ -122,7 +122,8 @@ export class RoutingTable {
   /** The node with this id, if it is in the table (not the replacement caches). */
   find(id: Uint8Array): RoutingNode | undefined {
     const b = this.buckets[this.indexOf(id)] as Bucket;
-    return b.nodes.find((n) => idEquals(n.id, id));
+    const i = indexById(b.nodes, id);
+    return i >= 0 ? b.nodes[i] : undefined;
   }
 
   /**
@@ -131,12 +132,12 @@ export class RoutingTable {
    */
   update(c: NodeContact, how: Contacted, now: number): UpdateResult {
     if (idEquals(c.id, this.ownId)) return { outcome: 'rejected' };
-    const compliant = this.isCompliant(c.id, c.host);
-    if (this.enforce && !compliant) return { outcome: 'rejected' };
+    let compliant: boolean | undefined; // computed only when a new entry is made
     for (;;) {
       const index = this.indexOf(c.id);
       const b = this.buckets[index] as Bucket;
-      const existing = b.nodes.find((n) => idEquals(n.id, c.id));
+      const ei = indexById(b.nodes, c.id);
+      const existing = ei >= 0 ? b.nodes[ei] : undefined;
       if (existing) {
         if (how === 'hint') return { outcome: 'rejected' };
         if (existing.host !== c.host || existing.port !== c.port) {
@@ -149,7 +150,9 @@ export class RoutingTable {
         this.touch(existing, how, now, b);
         return { outcome: 'updated' };
       }
-      const ri = b.replacements.findIndex((n) => idEquals(n.id, c.id));
+      compliant ??= this.isCompliant(c.id, c.host);
+      if (this.enforce && !compliant) return { outcome: 'rejected' };
+      const ri = indexById(b.replacements, c.id);
       if (how === 'hint' && ri >= 0) return { outcome: 'rejected' };
       if (b.nodes.length < this.k) {
         const n = ri >= 0 ? (b.replacements.splice(ri, 1)[0] as RoutingNode) : new RoutingNode(c.id, c.host, c.port, compliant, now);
@@ -199,9 +202,9 @@ export class RoutingTable {
   /** Our query to `id` went unanswered. A node that turns bad is swapped for a replacement. */
   failed(id: Uint8Array, now: number): void {
     const b = this.buckets[this.indexOf(id)] as Bucket;
-    const i = b.nodes.findIndex((n) => idEquals(n.id, id));
+    const i = indexById(b.nodes, id);
     if (i < 0) {
-      const ri = b.replacements.findIndex((n) => idEquals(n.id, id));
+      const ri = indexById(b.replacements, id);
       if (ri >= 0) b.replacements.splice(ri, 1);
       return;
     }
@@ -227,7 +230,7 @@ export class RoutingTable {
   /** Removes a node (e.g. it changed its id). */
   remove(id: Uint8Array): void {
     const b = this.buckets[this.indexOf(id)] as Bucket;
-    const i = b.nodes.findIndex((n) => idEquals(n.id, id));
+    const i = indexById(b.nodes, id);
     if (i >= 0) {
       b.nodes.splice(i, 1);
       this.count--;
@@ -268,30 +271,39 @@ export class RoutingTable {
    */
   closest(target: Uint8Array, n: number, opts: { includeUnverified?: boolean } = {}): RoutingNode[] {
     const out: RoutingNode[] = [];
-    const keep = (x: RoutingNode): boolean =>
-      x.fails < this.maxFails && (x.lastResponse > -Infinity || (opts.includeUnverified === true && x.fails === 0));
-    const take = (group: RoutingNode[]): boolean => {
-      const g = group.filter(keep);
-      if (g.length > 1) g.sort((a, b) => compareDistance(a.id, b.id, target));
-      for (const x of g) {
+    const unverified = opts.includeUnverified === true;
+    const group: RoutingNode[] = [];
+    const collect = (nodes: readonly RoutingNode[]): void => {
+      for (const x of nodes) {
+        if (x.fails < this.maxFails && (x.lastResponse > -Infinity || (unverified && x.fails === 0))) group.push(x);
+      }
+    };
+    const take = (): boolean => {
+      if (group.length > 1) group.sort((a, b) => compareDistance(a.id, b.id, target));
+      for (const x of group) {
         out.push(x);
         if (out.length >= n) return true;
       }
+      group.length = 0;
       return false;
     };
     // XOR order over this bucket layout: the target's own bucket, then every deeper bucket (all
     // at the same top distance bit), then the shallower buckets from deep to shallow.
     const last = this.buckets.length - 1;
     const c = Math.min(commonPrefixBits(this.ownId, target), last);
-    if (take((this.buckets[c] as Bucket).nodes)) return out;
+    collect((this.buckets[c] as Bucket).nodes);
+    if (take()) return out;
     if (c < last) {
-      const deeper: RoutingNode[] = [];
-      for (let i = c + 1; i <= last; i++) deeper.push(...(this.buckets[i] as Bucket).nodes);
-      if (take(deeper)) return out;
+      for (let i = c + 1; i <= last; i++) collect((this.buckets[i] as Bucket).nodes);
+      if (take()) return out;
     }
-    for (let i = c - 1; i >= 0; i--) if (take((this.buckets[i] as Bucket).nodes)) return out;
+    for (let i = c - 1; i >= 0; i--) {
+      collect((this.buckets[i] as Bucket).nodes);
+      if (take()) return out;
+    }
     return out;
   }
+
 
   /** Every node in the table. */
   all(): RoutingNode[] {
@@ -348,6 +360,11 @@ export class RoutingTable {
     }
     return { buckets: this.buckets.length, nodes: this.count, good, questionable, bad, replacements };
   }
+}
+
+function indexById(nodes: readonly RoutingNode[], id: Uint8Array): number {
+  for (let i = 0; i < nodes.length; i++) if (idEquals((nodes[i] as RoutingNode).id, id)) return i;
+  return -1;
 }
 
 function leastRecent(nodes: readonly RoutingNode[], pred: (n: RoutingNode) => boolean): number {

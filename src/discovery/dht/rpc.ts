@@ -2,8 +2,8 @@
 // a reply is accepted only if its id matches an outstanding query sent to the same address
 // (anything else is dropped). Every query has a short "slow" deadline, after which lookups stop
 // waiting for it, and a full timeout that fails it. The slow deadline adapts to measured round
-// trips (smoothed RTT + 4 x variance, as TCP's RTO). Pure: time comes in, datagrams go to an
-// outbox, deadlines go to a TimerQueue.
+// trips (smoothed RTT + mean deviation, at least 100 ms): a slow mark only adds a query, so it can
+// be eager. Pure: time comes in, datagrams go to an outbox, deadlines go to a TimerQueue.
 import {
   encodeKrpc,
   type KrpcAddress,
@@ -40,7 +40,7 @@ export interface RpcOptions {
   readonly readOnly?: boolean | undefined;
   /** Full timeout of a query (default 5000 ms). */
   readonly queryTimeoutMs?: number | undefined;
-  /** Bounds of the adaptive slow deadline (default 250..2000 ms; 1000 ms before any sample). */
+  /** Bounds of the adaptive slow deadline (default 100..2000 ms; 1000 ms before any sample). */
   readonly minSlowMs?: number | undefined;
   readonly maxSlowMs?: number | undefined;
   /** Most queries outstanding at once (default 2048); beyond it queries fail at once. */
@@ -74,7 +74,7 @@ export class RpcEngine {
 
   constructor(private readonly opts: RpcOptions) {
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 5000;
-    this.minSlowMs = opts.minSlowMs ?? 250;
+    this.minSlowMs = opts.minSlowMs ?? 100;
     this.maxSlowMs = opts.maxSlowMs ?? 2000;
     this.maxOutstanding = opts.maxOutstanding ?? 2048;
   }
@@ -86,7 +86,7 @@ export class RpcEngine {
   /** Current slow deadline in ms. */
   slowMs(): number {
     if (this.srtt < 0) return Math.min(1000, this.maxSlowMs);
-    return Math.max(this.minSlowMs, Math.min(this.maxSlowMs, this.srtt + 4 * this.rttvar));
+    return Math.max(this.minSlowMs, Math.min(this.maxSlowMs, this.srtt + this.rttvar));
   }
 
   /** Queues any message (replies use this directly). */
