@@ -57,7 +57,10 @@ export interface TrackerConfig {
    * leave later ones to form a swarm of their own (a clique of early peers, seeder included).
    */
   readonly dialTarget: number;
-  /** An unfinished peer below `dialTarget` announces again this often. */
+  /**
+   * An unfinished peer below `dialTarget` announces again this often; so does one that verified
+   * nothing for that long, and it then dials up to `maxConnections`.
+   */
   readonly reannounceMs: number;
 }
 

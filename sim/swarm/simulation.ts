@@ -234,9 +234,14 @@ export class Simulation {
     t.start();
     this.tracker.join(peer);
     if (kind === 'leecher') {
-      this.announce(peer);
+      this.announce(peer, cfg.tracker.dialTarget);
       peer.addTimer(this.every(cfg.tracker.reannounceMs, () => {
-        if (!peer.complete && peer.connections < cfg.tracker.dialTarget) this.announce(peer);
+        if (peer.complete) return;
+        const tr = cfg.tracker;
+        if (peer.connections < tr.dialTarget) this.announce(peer, tr.dialTarget);
+        // A peer that got nothing for a while looks further: its neighbours may all lack what
+        // it needs (a seeder whose neighbours all finished and left is otherwise never found).
+        else if (this.clock.now() - peer.record.lastProgressAt >= tr.reannounceMs) this.announce(peer, tr.maxConnections);
       }));
     }
     if (kind === 'seeder' && cfg.seeders.leaveAtMs !== undefined) {
@@ -284,15 +289,20 @@ export class Simulation {
   private checkSeeders(): void {
     const limit = this.cfg.seeders.leaveAfterBytes ?? Infinity;
     const copy = this.cfg.seeders.leaveWhenSwarmHasCopy === true && this.covered === this.cfg.pieceCount;
-    for (const p of this.present) if (p.record.kind === 'seeder' && (copy || p.host.payloadSent >= limit)) this.leave(p);
+    // The seeders are the first peers created.
+    for (let i = 0; i < this.cfg.seeders.count; i++) {
+      const p = this.all[i] as SimPeer;
+      if (p.present && (copy || p.host.payloadSent >= limit)) this.leave(p);
+    }
   }
 
   // ---- peer discovery and connections -------------------------------------------------------
 
-  private announce(peer: SimPeer): void {
+  /** Asks the tracker for peers and dials them while below `limit` connections. */
+  private announce(peer: SimPeer, limit: number): void {
     const tr = this.cfg.tracker;
     for (const other of this.tracker.announce(peer, tr.peersPerAnnounce)) {
-      if (peer.connections >= tr.dialTarget) break;
+      if (peer.connections >= limit) break;
       if (other.connections >= tr.maxConnections || (other.complete && peer.complete)) continue;
       if (peer.isConnectedTo(other)) continue;
       this.dial(peer, other);
