@@ -13,7 +13,7 @@ export const titForTat: Scenario = {
     const r = await ctx.run(`tft-${n}`, baseConfig(ctx, {
       peers: n,
       freeRiders: 0.1,
-      seeders: { count: 1, upload: 10 * Mbit, download: 100 * Mbit },
+      seeders: { count: 1, upload: 50 * Mbit, download: 100 * Mbit },
       seedTimeMs: 0,
     }));
     const contributors = leechers(r).filter((p) => !p.freeRider && p.completeAt !== undefined);
@@ -33,8 +33,10 @@ export const titForTat: Scenario = {
     return {
       name: this.name,
       title: this.title,
-      setup: `A flash crowd of ${n} leechers (10% free-riders: they never unchoke anyone) around one seeder of 10 Mbit/s; ` +
-        'every leecher leaves as soon as it completes, so seed capacity stays scarce. Download rate = file size / download time.',
+      setup: `A flash crowd of ${n} leechers (10% free-riders: they never unchoke anyone) around one seeder of 50 Mbit/s; ` +
+        'every leecher leaves as soon as it completes, so seed capacity stays scarce (the seeder alone could serve the ' +
+        'swarm in N·F/u_s, some 50 times the swarm time). A slower seeder makes F/u_s the bound for everyone and hides ' +
+        'tit-for-tat (everyone waits for the seeder\'s last pieces). Download rate = file size / download time.',
       runs: [{ label: `N=${n}`, result: r }],
       checks: [
         check('Spearman rank correlation of upload capacity and download rate (contributors)', '>= 0.7', s(rho, 3), rho >= 0.7),
