@@ -8,19 +8,8 @@ import { createTorrent, choosePieceLength, type CreateTorrentOptions } from '../
 import { HashPool, sha256Blocks } from '../../src/hashing/index.js';
 import { fileTreeFromBlockHashes, type Metainfo } from '../../src/metainfo/index.js';
 import { libtorrentOr, libtorrentView } from './lt.js';
+import { bytes, hex } from '../helpers/bytes.js';
 
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-const hex = (d: Uint8Array | undefined): string => Buffer.from(d ?? new Uint8Array()).toString('hex');
 
 const base = mkdtempSync(join(tmpdir(), 'shoal-create-'));
 const tree = join(base, 'tree');

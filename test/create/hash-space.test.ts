@@ -7,19 +7,8 @@ import { join } from 'node:path';
 import { HashPool, sha256Blocks } from '../../src/hashing/index.js';
 import { fileTreeFromBlockHashes } from '../../src/metainfo/merkle.js';
 import { hashPieceSpace, type SpaceFile } from '../../src/create/hash-space.js';
+import { bytes, hex } from '../helpers/bytes.js';
 
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-const hex = (d: Uint8Array | undefined): string => Buffer.from(d ?? new Uint8Array()).toString('hex');
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-hash-space-'));
 const pools = [new HashPool({ size: 1 }), new HashPool({ size: 2 })];

@@ -4,19 +4,8 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { HashPool, pieceRootOf, sha256Blocks, v2PieceHashes } from '../../src/hashing/index.js';
 import { fileTreeFromBlockHashes, pieceRoot } from '../../src/metainfo/merkle.js';
+import { bytes } from '../helpers/bytes.js';
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const sha1 = (d: Uint8Array): Buffer => createHash('sha1').update(d).digest();
 const sha256 = (d: Uint8Array): Buffer => createHash('sha256').update(d).digest();

@@ -1,0 +1,16 @@
+// Small data helpers shared by tests: deterministic pseudo-random bytes and hex.
+
+/** Deterministic pseudo-random bytes (xorshift32): the same seed gives the same bytes. */
+export function bytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export const hex = (d: Uint8Array | undefined): string => Buffer.from(d ?? new Uint8Array()).toString('hex');
