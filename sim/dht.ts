@@ -32,7 +32,7 @@ interface Row {
 }
 
 function run(name: string, o: Omit<ScenarioOptions, 'seed' | 'log'>): Row {
-  log(`${name}: ${o.nodes} nodes, churn ${o.churnPerHour * 100}%/h, codec ${o.encode === false ? 'off' : 'on'}`);
+  log(`${name}: ${o.nodes} nodes, churn ${o.churnPerHour * 100}%/h, codec ${values.raw || o.encode === false ? 'off' : 'on'}`);
   const r = runScenario({ ...o, seed, log, encode: values.raw ? false : o.encode });
   log(`${name}: done in ${(r.wallMs / 1000).toFixed(0)} s`);
   return { name, r };

@@ -118,3 +118,32 @@ test('BEP 32: a dual-stack node answers over IPv6 and finds IPv6 peers', async (
     await Promise.all([a, b, c].map((n) => n.close()));
   }
 });
+
+test('a flood of garbage datagrams over real UDP does not hurt the node', async () => {
+  const node = await DhtNode.create({ host: '127.0.0.95', bootstrap: [], rateLimit: false });
+  const probe = await DhtNode.create({ host: '127.0.0.96', bootstrap: [] });
+  const raw = createSocket('udp4');
+  try {
+    const rb = seededBytes(77);
+    const port = node.address().port;
+    const valid = new TextEncoder().encode('d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe');
+    for (let i = 0; i < 1500; i++) {
+      let pkt: Uint8Array;
+      if (i % 3 === 0) pkt = rb(rb(1)[0]! * 4);
+      else {
+        pkt = Uint8Array.from(valid);
+        pkt[rb(1)[0]! % pkt.length] = rb(1)[0]!;
+        if (i % 3 === 2) pkt = Uint8Array.of(0x64, ...pkt.subarray(0, rb(1)[0]! % pkt.length));
+      }
+      raw.send(pkt, port, '127.0.0.95');
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await probe.ping(node.address()), node.id);
+    assert.ok(node.stats().core.malformed > 100);
+  } finally {
+    raw.close();
+    await probe.close();
+    await node.close();
+  }
+});
