@@ -21,96 +21,24 @@ import {
   type KrpcQuery,
   type KrpcResponse,
   type NodeContact,
-  type ResponseBody,
 } from '../../krpc/index.js';
 import { isCompliantNode, isLocalIp, isSecureNodeId, secureNodeId } from './bep42.js';
-import { ItemStore, type ItemStoreOptions } from './item-store.js';
-import { Lookup, type Candidate } from './lookup.js';
-import { idEquals, type RandomBytes } from './node-id.js';
-import { PeerStore, type PeerStoreOptions } from './peer-store.js';
-import { RateLimiter, type RateLimit } from './rate-limiter.js';
+import type { DhtCoreOptions, LookupHandle, LookupSpec } from './core-types.js';
+import { ExternalIpVote } from './ip-vote.js';
+import { ItemStore } from './item-store.js';
+import { Lookup } from './lookup.js';
+import { Maintenance } from './maintenance.js';
+import { idEquals } from './node-id.js';
+import { PeerStore } from './peer-store.js';
+import { RateLimiter } from './rate-limiter.js';
 import { RoutingTable, type TableStats } from './routing-table.js';
 import { RpcEngine, type Outgoing, type QueryArgs, type QueryHandlers } from './rpc.js';
 import { answerQuery, type ServerContext } from './server.js';
 import { TokenManager } from './tokens.js';
 
-export interface DhtCoreOptions {
-  /** Start time (ms, any epoch: only differences matter). */
-  readonly now: number;
-  /** Uniform [0, 1) source for choices. */
-  readonly random: () => number;
-  readonly randomBytes: RandomBytes;
-  /** Fixed node id; by default random, or BEP 42-derived from `externalIp`. */
-  readonly id?: Uint8Array | undefined;
-  /** With `id`: keep it even if BEP 42 votes say it does not match our IP (default true). */
-  readonly keepId?: boolean | undefined;
-  /** Our external IP if known: the default id is then BEP 42-compliant for it. */
-  readonly externalIp?: string | undefined;
-  /** Address families to run (default [4]). */
-  readonly families?: readonly Family[] | undefined;
-  /** Bootstrap addresses (IP literals; the adapter resolves names). */
-  readonly bootstrap?: readonly KrpcAddress[] | undefined;
-  readonly k?: number | undefined;
-  readonly alpha?: number | undefined;
-  /** BEP 43: never answer queries, and say so in ours. */
-  readonly readOnly?: boolean | undefined;
-  /** BEP 42 enforcement: non-compliant nodes neither enter tables nor count as storage targets. */
-  readonly enforceNodeId?: boolean | undefined;
-  /** Queries per second per source IP (default 20/s, burst 60); false disables. */
-  readonly rateLimit?: RateLimit | false | undefined;
-  readonly peerStore?: PeerStoreOptions | undefined;
-  readonly itemStore?: ItemStoreOptions | undefined;
-  readonly queryTimeoutMs?: number | undefined;
-  readonly minSlowMs?: number | undefined;
-  readonly maxSlowMs?: number | undefined;
-  /** Bucket refresh age (default 15 minutes). */
-  readonly refreshMs?: number | undefined;
-  /** Our `v` field (default "SH" 0.1). */
-  readonly version?: Uint8Array | undefined;
-  readonly hooks?: DhtCoreHooks | undefined;
-}
-
-export interface DhtCoreHooks {
-  /** A family's first bootstrap lookup finished with a non-empty table. */
-  onReady?(family: Family): void;
-  /** Our id changed (BEP 42, after an external-IP vote). */
-  onIdChange?(id: Uint8Array, externalIp: string): void;
-}
-
-export type LookupKind = 'find_node' | 'get_peers' | 'get';
-
-export interface LookupSpec {
-  readonly kind: LookupKind;
-  readonly target: Uint8Array;
-  readonly family: Family;
-  /** BEP 44 get: only values newer than this. */
-  readonly seq?: number | undefined;
-  /** Extra starting addresses without known ids (bootstrap). */
-  readonly seeds?: readonly KrpcAddress[] | undefined;
-  onReply?(c: Candidate, body: ResponseBody): void;
-  onDone(r: LookupResult): void;
-}
-
-export interface LookupResult {
-  readonly kind: LookupKind;
-  readonly family: Family;
-  readonly lookup: Lookup;
-  readonly startedAt: number;
-  readonly endedAt: number;
-  readonly aborted: boolean;
-}
-
-export interface LookupHandle {
-  readonly lookup: Lookup;
-  stop(): void;
-}
+export type * from './core-types.js';
 
 const MAINTENANCE_MS = 5_000;
-const VERIFY_CONCURRENCY = 4;
-const REFRESH_CONCURRENCY = 2;
-const VERIFY_QUEUE_MAX = 64;
-/** Delays of the self-lookups that follow a successful bootstrap. */
-const SELF_LOOKUP_FOLLOW_UPS = [10_000, 60_000, 300_000];
 const EXPIRE_MS = 60_000;
 const DEFAULT_VERSION = Uint8Array.of(0x53, 0x48, 0, 1);
 
@@ -126,19 +54,12 @@ export class DhtCore {
   private readonly limiter: RateLimiter | undefined;
   private readonly server: ServerContext;
   private readonly opts: DhtCoreOptions;
-  private bootstrapAddrs: KrpcAddress[];
-  private readonly boot = new Map<Family, { running: boolean; ready: boolean; attempts: number; nextAt: number; followUps: number }>();
+  private readonly maintenance: Maintenance;
   private readonly running = new Set<{ lookup: Lookup; stop(): void }>();
   private closed = false;
-  private readonly pinging = new Set<string>();
-  /** Hinted nodes waiting for a verification ping (bounded). */
-  private verifyQueue: NodeContact[] = [];
-  private refreshRunning = 0;
-  private refreshQueue: { family: Family; index: number }[] = [];
   private nextMaintenance: number;
   private nextExpire: number;
-  private ipVotes = new Map<string, Set<string>>();
-  private votesSeen = 0;
+  private readonly ipVote = new ExternalIpVote();
   externalIp: string | undefined;
   now: number;
   readonly k: number;
@@ -153,7 +74,6 @@ export class DhtCore {
     const extIp = opts.externalIp === undefined ? undefined : ipBytes(opts.externalIp);
     this.idFixed = opts.id !== undefined && (opts.keepId ?? true);
     this.idValue = opts.id ?? (extIp && !isLocalIp(extIp) ? secureNodeId(extIp, opts.randomBytes) : opts.randomBytes(20).slice(0, 20));
-    this.bootstrapAddrs = [...(opts.bootstrap ?? [])];
     this.rpc = new RpcEngine({
       randomBytes: opts.randomBytes,
       version: opts.version ?? DEFAULT_VERSION,
@@ -166,10 +86,8 @@ export class DhtCore {
     this.items = new ItemStore(opts.itemStore);
     this.tokens = new TokenManager(opts.randomBytes, opts.now);
     this.limiter = opts.rateLimit === false ? undefined : new RateLimiter(opts.rateLimit ?? { perSecond: 20, burst: 60 });
-    for (const f of this.families) {
-      this.tables.set(f, this.newTable(this.idValue));
-      this.boot.set(f, { running: false, ready: false, attempts: 0, nextAt: opts.now, followUps: 0 });
-    }
+    for (const f of this.families) this.tables.set(f, this.newTable(this.idValue));
+    this.maintenance = new Maintenance(this, this.families, [...(opts.bootstrap ?? [])], opts.randomBytes, (f) => opts.hooks?.onReady?.(f));
     const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
     this.server = {
       get ownId() {
@@ -213,7 +131,7 @@ export class DhtCore {
   }
 
   isReady(family: Family): boolean {
-    return this.boot.get(family)?.ready ?? false;
+    return this.maintenance.isReady(family);
   }
 
   /** Lookups in progress (for checks and statistics). */
@@ -222,7 +140,7 @@ export class DhtCore {
   }
 
   setBootstrap(addrs: readonly KrpcAddress[]): void {
-    this.bootstrapAddrs = [...addrs];
+    this.maintenance.setBootstrap(addrs);
   }
 
   // ---- I/O surface -------------------------------------------------------------------------
@@ -261,7 +179,8 @@ export class DhtCore {
 
   nextDeadline(): number | undefined {
     const t = this.rpc.nextDeadline();
-    return t === undefined ? this.nextMaintenance : Math.min(t, this.nextMaintenance);
+    const m = Math.min(this.nextMaintenance, this.maintenance.wakeAt);
+    return t === undefined ? m : Math.min(t, m);
   }
 
   takeOutgoing(): Outgoing[] {
@@ -276,8 +195,8 @@ export class DhtCore {
     if (now > this.now) this.now = now;
     if (this.closed) return;
     this.rpc.tick(this.now);
-    if (this.now >= this.nextMaintenance) {
-      this.nextMaintenance = this.now + MAINTENANCE_MS;
+    if (this.now >= this.nextMaintenance || this.now >= this.maintenance.wakeAt) {
+      if (this.now >= this.nextMaintenance) this.nextMaintenance = this.now + MAINTENANCE_MS;
       this.maintain();
     }
   }
@@ -319,39 +238,9 @@ export class DhtCore {
     const t = this.tables.get(familyOf(c.host));
     if (!t) return;
     const r = t.update(c, how, this.now);
-    if (r.ping) this.pingNode(r.ping);
+    if (r.ping) this.maintenance.ping(r.ping);
     // A node that only queried us is not handed to others until it has answered us once.
-    else if (how === 'query' && r.outcome === 'added') this.pingNode(c);
-  }
-
-  private pingNode(n: NodeContact): void {
-    const key = `${n.host}|${n.port}`;
-    if (this.pinging.has(key)) return;
-    this.pinging.add(key);
-    const done = (): void => {
-      this.pinging.delete(key);
-      this.verifyNext();
-    };
-    this.queryNode(n, { q: 'ping', id: this.idValue }, { onReply: done, onError: done, onTimeout: done });
-  }
-
-  /**
-   * A node named in a reply: it takes a free slot as unverified (not handed to others) and is
-   * pinged soon, a few at a time, so tables fill quickly without trusting hearsay.
-   */
-  private heardAbout(c: NodeContact): void {
-    const t = this.tables.get(familyOf(c.host));
-    if (!t || t.update(c, 'hint', this.now).outcome !== 'added') return;
-    if (this.verifyQueue.length < VERIFY_QUEUE_MAX) this.verifyQueue.push(c);
-    this.verifyNext();
-  }
-
-  private verifyNext(): void {
-    while (this.pinging.size < VERIFY_CONCURRENCY && this.verifyQueue.length > 0 && !this.closed) {
-      const c = this.verifyQueue.shift() as NodeContact;
-      const n = this.tables.get(familyOf(c.host))?.find(c.id);
-      if (n && n.lastResponse === -Infinity && n.fails === 0) this.pingNode(n);
-    }
+    else if (how === 'query' && r.outcome === 'added') this.maintenance.ping(c);
   }
 
   /**
@@ -387,18 +276,7 @@ export class DhtCore {
   // ---- BEP 42 external IP -------------------------------------------------------------------
 
   private voteExternalIp(ip: string, reporter: string): void {
-    if (++this.votesSeen > 200) {
-      this.ipVotes = new Map();
-      this.votesSeen = 0;
-    }
-    let voters = this.ipVotes.get(ip);
-    if (!voters) {
-      if (this.ipVotes.size > 20) return;
-      voters = new Set();
-      this.ipVotes.set(ip, voters);
-    }
-    voters.add(reporter);
-    if (voters.size < 3 || ip === this.externalIp) return;
+    if (this.ipVote.add(ip, reporter) === undefined || ip === this.externalIp) return;
     this.externalIp = ip;
     const bytes = ipBytes(ip);
     if (this.idFixed || !bytes || isLocalIp(bytes) || isSecureNodeId(this.idValue, bytes) || this.stats.idChanges >= 3) return;
@@ -420,10 +298,8 @@ export class DhtCore {
         }
       }
       this.tables.set(f, t);
-      const b = this.boot.get(f);
-      if (b) b.nextAt = this.now;
-      if (b) b.ready = false;
     }
+    this.maintenance.rejoin();
     this.opts.hooks?.onIdChange?.(id, ip);
   }
 
@@ -475,7 +351,8 @@ export class DhtCore {
             c.token = r.r.token;
             spec.onReply?.(c, r.r);
             const nodes = ((spec.family === 4 ? r.r.nodes : r.r.nodes6) ?? []).filter(usable);
-            for (const n of nodes) this.heardAbout(n);
+            const t = this.tables.get(spec.family);
+            if (t) for (const n of nodes) this.maintenance.heardAbout(t, n);
             lookup.responded(c, r.r.id, nodes);
             pump();
           },
@@ -508,50 +385,10 @@ export class DhtCore {
 
   /** Joins the DHT: a lookup for our own id from the table and the bootstrap addresses. */
   bootstrap(family?: Family): void {
-    if (this.closed) return;
-    for (const f of family === undefined ? this.families : [family]) {
-      const b = this.boot.get(f);
-      if (!b || b.running) continue;
-      b.running = true;
-      b.attempts++;
-      this.runLookup({
-        kind: 'find_node',
-        target: this.idValue,
-        family: f,
-        seeds: this.bootstrapAddrs,
-        onDone: () => {
-          b.running = false;
-          const size = this.tables.get(f)?.size ?? 0;
-          if (size === 0) {
-            this.schedule(b, Math.min(300_000, 1000 * 2 ** Math.min(8, b.attempts - 1)));
-            return;
-          }
-          if (b.ready) this.fillBuckets(f);
-          else {
-            b.ready = true;
-            b.followUps = 0;
-            this.fillBuckets(f);
-            this.opts.hooks?.onReady?.(f);
-          }
-          if (size < this.k) {
-            // Joined together with others that nobody knew yet: look again soon.
-            this.schedule(b, Math.min(60_000, 1000 * 2 ** Math.min(6, b.attempts - 1)));
-            return;
-          }
-          b.attempts = 0;
-          this.schedule(b, SELF_LOOKUP_FOLLOW_UPS[b.followUps] ?? Infinity);
-          b.followUps++;
-        },
-      });
-    }
+    this.maintenance.bootstrap(family);
   }
 
   // ---- maintenance --------------------------------------------------------------------------
-
-  private schedule(b: { nextAt: number }, delay: number): void {
-    b.nextAt = this.now + delay;
-    if (b.nextAt < this.nextMaintenance) this.nextMaintenance = b.nextAt;
-  }
 
   private maintain(): void {
     if (this.now >= this.nextExpire) {
@@ -560,65 +397,7 @@ export class DhtCore {
       this.items.expire(this.now);
       this.limiter?.sweep(this.now);
     }
-    this.verifyNext();
-    for (const [f, t] of this.tables) {
-      const b = this.boot.get(f);
-      if (!b) continue;
-      if (!b.ready || t.size === 0) {
-        if (!b.running && this.now >= b.nextAt && (t.size > 0 || this.bootstrapAddrs.length > 0)) this.bootstrap(f);
-        continue;
-      }
-      // Nodes that joined at about the same time do not know each other yet: look for our own
-      // neighbourhood again a few times before the 15-minute bucket refresh takes over.
-      if (!b.running && this.now >= b.nextAt) this.bootstrap(f);
-      this.refresh(f, t);
-    }
-  }
-
-  /**
-   * After joining, look up a random id in every bucket that is not full (Kademlia's join): a
-   * self-lookup only meets nodes near our own id, and far buckets left empty make lookups for
-   * far targets stall in our neighbourhood.
-   */
-  private fillBuckets(f: Family): void {
-    const t = this.tables.get(f);
-    if (!t) return;
-    const sizes = t.bucketSizes();
-    for (let i = 0; i < sizes.length - 1; i++) {
-      if ((sizes[i] as number) >= this.k || this.refreshQueue.some((r) => r.family === f && r.index === i)) continue;
-      this.refreshQueue.push({ family: f, index: i });
-    }
-    this.pumpRefresh();
-  }
-
-  /** BEP 5 bucket refresh: a find_node lookup for a random id in each bucket unchanged for 15 min. */
-  private refresh(f: Family, t: RoutingTable): void {
-    for (const i of t.staleBuckets(this.now)) {
-      if (this.refreshQueue.some((r) => r.family === f && r.index === i)) continue;
-      this.refreshQueue.push({ family: f, index: i });
-    }
-    this.pumpRefresh();
-  }
-
-  private pumpRefresh(): void {
-    while (this.refreshRunning < REFRESH_CONCURRENCY && this.refreshQueue.length > 0 && !this.closed) {
-      const { family, index } = this.refreshQueue.shift() as { family: Family; index: number };
-      const t = this.tables.get(family);
-      if (!t || index >= t.bucketCount) continue;
-      t.markRefreshed(index, this.now);
-      const q = t.questionableIn(index, this.now);
-      if (q) this.pingNode(q);
-      this.refreshRunning++;
-      this.runLookup({
-        kind: 'find_node',
-        target: t.randomIdInBucket(index, this.opts.randomBytes),
-        family,
-        onDone: () => {
-          this.refreshRunning--;
-          this.pumpRefresh();
-        },
-      });
-    }
+    this.maintenance.tick();
   }
 
   // ---- state ----------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ export * from './items.js';
 export * from './item-store.js';
 export * from './server.js';
 export * from './core.js';
+export * from './maintenance.js';
+export * from './ip-vote.js';
 export * from './operations.js';
 export * from './udp-socket.js';
 export * from './state-file.js';

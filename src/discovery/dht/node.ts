@@ -4,10 +4,10 @@
 // Also: bootstrap name resolution, the state file (loaded at start, saved every 5 minutes and on
 // close), and IPv6 (BEP 32) on a second socket when `host6` is given.
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { AbortedError, ShoalError } from '../../errors.js';
-import { canonicalHost, familyOf, type Family, type KrpcAddress } from '../../krpc/index.js';
+import { familyOf, type Family, type KrpcAddress } from '../../krpc/index.js';
+import { DEFAULT_BOOTSTRAP, resolveAll } from './bootstrap-list.js';
 import type { BValue } from '../../bencode/index.js';
 import { DhtCore, type DhtCoreOptions } from './core.js';
 import { itemKeyPair, signedBuffer, signItem, encodeValue } from './items.js';
@@ -26,8 +26,7 @@ import type { TableStats } from './routing-table.js';
 import { loadState, saveState } from './state-file.js';
 import { isKrpcDatagram, UdpDemux, type DatagramEndpoint } from './udp-socket.js';
 
-/** Well-known public bootstrap routers; used only when no bootstrap list is given. */
-export const DEFAULT_BOOTSTRAP = ['router.bittorrent.com:6881', 'router.utorrent.com:6881', 'dht.transmissionbt.com:6881', 'dht.libtorrent.org:25401'];
+export { DEFAULT_BOOTSTRAP, parseHostPort } from './bootstrap-list.js';
 
 export class DhtError extends ShoalError {}
 
@@ -88,34 +87,6 @@ function bytesFromRandom(random: () => number): (n: number) => Uint8Array {
     for (let i = 0; i < n; i++) out[i] = Math.floor(random() * 256);
     return out;
   };
-}
-
-/** Parses "host:port" or "[v6]:port". */
-export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) throw new DhtError('DHT_BAD_ADDRESS', `expected HOST:PORT, got '${s}'`);
-  return { host: m[1] as string, port };
-}
-
-async function resolveAll(list: readonly (string | KrpcAddress)[]): Promise<KrpcAddress[]> {
-  const out: KrpcAddress[] = [];
-  await Promise.all(
-    list.map(async (entry) => {
-      const a = typeof entry === 'string' ? parseHostPort(entry) : entry;
-      const literal = canonicalHost(a.host);
-      if (literal) return void out.push({ host: literal, port: a.port });
-      try {
-        for (const r of await dnsLookup(a.host, { all: true })) {
-          const h = canonicalHost(r.address);
-          if (h) out.push({ host: h, port: a.port });
-        }
-      } catch {
-        // an unresolvable router is skipped; the others may do
-      }
-    }),
-  );
-  return out;
 }
 
 export class DhtNode extends EventEmitter<DhtNodeEvents> {
