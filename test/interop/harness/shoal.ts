@@ -9,6 +9,11 @@ import type { CleanupScope } from './tools.js';
 /** Repository root: tsx is resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SHOAL_DEV = fileURLToPath(new URL('../../../scripts/shoal-dev.ts', import.meta.url));
+/**
+ * shoal under test never reaches beyond this machine, however the test file is run: no public DHT
+ * routers (a test passes its own --bootstrap) and no LAN multicast for local service discovery.
+ */
+export const SHOAL_TEST_ENV: NodeJS.ProcessEnv = { ...process.env, SHOAL_DHT_BOOTSTRAP: '', SHOAL_LSD: 'off' };
 
 /** The first line of `--json-progress` output. */
 export interface ShoalStarted {
@@ -135,6 +140,7 @@ async function startShoal(scope: CleanupScope, name: string, args: string[], o: 
     name,
     cwd: REPO_ROOT,
     killGraceMs: 5000,
+    env: SHOAL_TEST_ENV,
   });
   const started = await p.waitForJson<ShoalStarted>((v) => v.event === 'started', o.startTimeoutMs ?? 30_000, "shoal's 'started' line");
   return new ShoalPeer(p, started, o.host ?? '127.0.0.1');
