@@ -1,13 +1,14 @@
 // Iterative Kademlia lookup (BEP 5) as a pure state machine: the caller reports responses,
 // "slow" marks and failures; the lookup says which candidates to query next and when it is done.
 //
-// alpha = 3 queries are kept active. A query that passes its short (slow) timeout stops counting
-// against alpha, so the next candidate is queried at once: a lookup never sits waiting for a
-// timeout while unqueried candidates remain (a late answer is still used). Termination is the
-// closest-set rule: the lookup is done when the k closest candidates that have not failed or gone
-// slow have all answered, or when nothing is left to query. Candidates carry the round (hop count)
-// at which they were found, for the simulator's round statistics. With BEP 42 enforcement only
-// compliant responders count toward the closest set.
+// alpha = 3 queries are kept active among the k closest live candidates. A query that passes its
+// short (slow) timeout stops counting against alpha, and so does one whose candidate closer
+// answers have pushed out of the k closest: the next candidate is queried at once, so a lookup
+// never sits waiting for a timeout while unqueried candidates remain (a late answer is still
+// used). Termination is the closest-set rule: the lookup is done when the k closest candidates
+// that have not failed or gone slow have all answered, or when nothing is left to query.
+// Candidates carry the round (hop count) at which they were found, for the simulator's round
+// statistics. With BEP 42 enforcement only compliant responders count toward the closest set.
 import type { KrpcAddress, NodeContact } from '../../krpc/index.js';
 import { compareDistance, idEquals, idKey } from './node-id.js';
 
@@ -149,8 +150,7 @@ export class Lookup {
   next(): Candidate[] {
     if (this.finished) return [];
     const out: Candidate[] = [];
-    let active = 0;
-    for (const c of this.candidates) if (c.state === 'inflight') active++;
+    let active = this.activeInWindow();
     let counted = 0;
     let pending = false;
     for (const c of this.candidates) {
@@ -227,7 +227,27 @@ export class Lookup {
     return [...good, ...all.filter((c) => !this.compliant(c)).slice(0, n - good.length)];
   }
 
-  /** For checks: an unqueried candidate inside the closest window while fewer than alpha are active. */
+  /**
+   * Queries in flight to candidates still among the k closest live ones. A query whose target
+   * has been pushed out of that window by closer answers cannot change the result: like a slow
+   * one, it no longer holds one of the alpha slots.
+   */
+  private activeInWindow(): number {
+    const window = Math.max(this.k, this.alpha);
+    let live = 0;
+    let active = 0;
+    for (const c of this.candidates) {
+      if (live >= window) break;
+      if (c.state === 'inflight') active++;
+      if (c.state === 'inflight' || c.state === 'new' || (c.state === 'responded' && (!this.requireCompliant || this.compliant(c)))) live++;
+    }
+    return active;
+  }
+
+  /**
+   * For checks: fewer than alpha queries outstanding (not counting slow ones) while an unqueried
+   * candidate is closer than the k-th responder, i.e. the lookup waits although it has work.
+   */
   idleWithWork(): boolean {
     if (this.finished) return false;
     let active = 0;
