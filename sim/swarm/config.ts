@@ -83,8 +83,10 @@ export interface SwarmConfig {
   readonly tracker: TrackerConfig;
   /** The engine's regular unchoke slots (Torrent `uploadSlots`). */
   readonly uploadSlots?: number;
-  /** Piece selection (Torrent `pieceStrategy`, when the engine offers one). */
+  /** Piece selection (Torrent `pieceStrategy`). */
   readonly pieceStrategy?: 'rarest' | 'random';
+  /** Memory for pieces in progress (Torrent `maxInflightBytes`; it caps the pieces in progress). */
+  readonly maxInflightBytes?: number;
   /** Stop at this virtual time (ms) even if peers are unfinished. */
   readonly maxTimeMs: number;
   /** Stop when no leecher has verified a piece for this long (ms): the swarm is stuck. */

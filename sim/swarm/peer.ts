@@ -55,6 +55,7 @@ export interface SimPeerOptions {
   readonly seed: number;
   readonly uploadSlots?: number;
   readonly pieceStrategy?: 'rarest' | 'random';
+  readonly maxInflightBytes?: number;
 }
 
 export function peerIdOf(index: number): Uint8Array {
@@ -101,6 +102,7 @@ export class SimPeer {
       assembler: new VirtualAssembler(),
       ...(o.uploadSlots !== undefined ? { uploadSlots: o.uploadSlots } : {}),
       ...(o.pieceStrategy !== undefined ? { pieceStrategy: o.pieceStrategy } : {}),
+      ...(o.maxInflightBytes !== undefined ? { maxInflightBytes: o.maxInflightBytes } : {}),
     });
     const now = clock.now();
     this.record = {

@@ -218,6 +218,7 @@ export class Simulation {
       seed: cfg.seed,
       ...(cfg.uploadSlots !== undefined ? { uploadSlots: cfg.uploadSlots } : {}),
       ...(cfg.pieceStrategy !== undefined ? { pieceStrategy: cfg.pieceStrategy } : {}),
+      ...(cfg.maxInflightBytes !== undefined ? { maxInflightBytes: cfg.maxInflightBytes } : {}),
     });
     this.all.push(peer);
     this.present.add(peer);
