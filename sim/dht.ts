@@ -3,10 +3,11 @@
 // replaced per hour, and a size series up to 100,000 nodes to show how lookup rounds grow.
 // Virtual clock, seeded PRNG, per-node access latency (5-50 ms one way), 1 % packet loss.
 //
-// usage: tsx sim/dht.ts [--seed N] [--only static|churn|scale] [--quick] [--append] [--raw]
+// usage: tsx sim/dht.ts [--seed N] [--only static|churn|scale] [--quick] [--append] [--raw] [--sizes N,N]
 //   --quick   small networks (1,000 nodes; scale series to 10,000) for a fast check
 //   --append  append the report to bench/RESULTS.md
 //   --raw     skip the KRPC codec round trip in every scenario (faster; the codec is tested apart)
+//   --sizes   network sizes of the scale series (default 1000,10000,100000)
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile, runScenario, type ScenarioOptions, type ScenarioResult } from './dht/scenario.js';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     append: { type: 'boolean' },
     raw: { type: 'boolean' },
+    sizes: { type: 'string' },
   },
 });
 const seed = Number(values.seed ?? 1);
@@ -47,7 +49,7 @@ if (!only || only === 'churn') {
 }
 const scale: Row[] = [];
 if (!only || only === 'scale') {
-  const sizes = quick ? [300, 1000, 3000, 10_000] : [1000, 10_000, 100_000];
+  const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [300, 1000, 3000, 10_000] : [1000, 10_000, 100_000];
   for (const n of sizes) {
     const reuse = rows.find((x) => x.name === 'static' && x.r.options.nodes === n);
     scale.push(
