@@ -344,10 +344,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         return this.fillRequests(peer);
       case 'interested':
         peer.peerInterested = true;
-        return this.rechoke();
+        return this.interestChanged(peer);
       case 'not-interested':
         peer.peerInterested = false;
-        return this.rechoke();
+        return this.interestChanged(peer);
       case 'have':
         if (!peer.has.get(m.index)) {
           peer.has.set(m.index);
@@ -734,6 +734,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   // ---- choking ------------------------------------------------------------------------------
+
+  /**
+   * Between its rounds the choker only gives free slots away, so a choked peer's change of interest
+   * can only matter while a slot is free or a round is due; otherwise skip building the snapshot
+   * (the cost that dominated large swarms, where interest flips with every piece). A peer we
+   * unchoke that lost interest frees its slot, so that case always runs.
+   */
+  private interestChanged(peer: PeerState): void {
+    if (peer.amChoking && this.sched.now() < this.choker.nextRoundAt
+      && this.choker.regularPeers().length >= this.choker.slots && this.choker.optimisticPeers().length > 0) return;
+    this.rechoke();
+  }
 
   /** Applies the choker's changes; it runs a full round itself every 10 s and repairs in between. */
   private rechoke(): void {
