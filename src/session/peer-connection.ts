@@ -2,6 +2,12 @@
 // BEP 6 bits). It turns bytes into WireMessages for the torrent and the torrent's sends into
 // bytes; it knows nothing about pieces or policy. Outgoing bytes are batched per turn of the event
 // loop, so a burst of requests or haves costs one write.
+//
+// Received bytes are not copied on their way in: a piece's block is a view of the socket's chunk
+// or of a decoder buffer, both reused for the next read. A handler that declares `blocksInPlace`
+// copies each block out before message() returns and gets it as is; every other receiver, and
+// every message kept in the backlog, gets a detached copy. Other messages are copied only when
+// the transport reuses its chunks (dialled TCP connections).
 import { ShoalError } from '../errors.js';
 import type { ByteStream } from '../transport/types.js';
 import type { BlockRequest } from '../swarm/index.js';
@@ -13,6 +19,7 @@ import {
   makeReserved,
   REQUEST_MESSAGE_LENGTH,
   WireDecoder,
+  detachMessage,
   writeRequest,
   type Handshake,
   type ReservedFlags,
@@ -28,6 +35,11 @@ const MAX_BACKLOG = 20_000;
 export interface PeerConnectionEvents {
   handshake(h: Handshake): void;
   message(m: WireMessage): void;
+  /**
+   * message() is done with a piece's block when it returns (it copied what it keeps), so the
+   * block may be a view of memory the connection reuses for the next read.
+   */
+  blocksInPlace: boolean;
   drain(): void;
   close(reason: Error | undefined): void;
 }
@@ -52,7 +64,7 @@ export class PeerConnection implements PeerLink {
   bytesOut = 0;
 
   constructor(readonly stream: ByteStream, readonly outgoing: boolean, maxMessageLength?: number) {
-    this.decoder = new WireDecoder(maxMessageLength === undefined ? {} : { maxMessageLength });
+    this.decoder = new WireDecoder(maxMessageLength === undefined ? { reuseBlockBuffers: true } : { maxMessageLength, reuseBlockBuffers: true });
     stream.on('data', (chunk) => this.onData(chunk));
     stream.on('drain', () => this.handler.drain?.());
     stream.on('close', (err) => this.onClose(err));
@@ -148,16 +160,21 @@ export class PeerConnection implements PeerLink {
       this.close(e instanceof Error ? e : new PeerError('PEER_PROTOCOL', String(e)));
       return;
     }
+    const transient = this.stream.transientChunks === true;
     for (const m of messages) {
       if (this.closed) return;
       if (m.type === 'handshake') {
+        // The decoder assembles the handshake in a buffer of its own: nothing to detach.
         this.remoteHandshake = m;
         this.features = commonFeatures(makeReserved(OUR_FEATURES), m.reserved);
         this.handler.handshake?.(m);
         continue;
       }
-      if (this.handler.message) this.handler.message(m);
-      else if (this.backlog.length < MAX_BACKLOG) this.backlog.push(m);
+      const h = this.handler;
+      if (h.message) {
+        const inPlace = m.type === 'piece' ? h.blocksInPlace === true : !transient;
+        h.message(inPlace ? m : detachMessage(m));
+      } else if (this.backlog.length < MAX_BACKLOG) this.backlog.push(detachMessage(m));
       else this.close(new PeerError('PEER_FLOOD', `more than ${MAX_BACKLOG} messages while nobody was listening`));
     }
   }

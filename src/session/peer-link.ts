@@ -9,6 +9,11 @@ export type OutgoingMessage = Exclude<WireMessage, Handshake | UnknownMessage>;
 
 export interface PeerLinkHandler {
   message(m: WireMessage): void;
+  /**
+   * message() copies a piece's block out (or drops it) before it returns, so the link may pass
+   * blocks as views of memory it reuses. Without it, a link hands out blocks the receiver owns.
+   */
+  blocksInPlace: boolean;
   /** The send buffer drained: uploads may continue. */
   drain(): void;
   close(reason: Error | undefined): void;

@@ -298,6 +298,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     conn.attach({
       message: (m) => this.onMessage(peer, m),
+      blocksInPlace: true, // onPiece copies the block into the assembler at once
       drain: () => this.serve(peer),
       close: (reason) => this.onClose(peer, reason),
     });

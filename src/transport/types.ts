@@ -23,6 +23,11 @@ export interface ByteStream {
   resume(): void;
   close(error?: Error): void;
   readonly closed: boolean;
+  /**
+   * The chunk a 'data' listener gets is only valid during that call: the transport reads the next
+   * bytes into the same memory. A listener that keeps any part of it must copy that part.
+   */
+  readonly transientChunks?: boolean;
   on<E extends keyof ByteStreamEvents>(event: E, listener: ByteStreamEvents[E]): this;
   off<E extends keyof ByteStreamEvents>(event: E, listener: ByteStreamEvents[E]): this;
 }

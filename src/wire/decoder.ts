@@ -6,16 +6,24 @@
 // exactly its size. The length prefix and id are checked (checkFrame) before any payload byte is
 // buffered, so at most one message of at most `maxMessageLength` bytes is ever held, and a
 // hostile length prefix costs nothing. After an error the decoder stays failed: the connection
-// should be dropped.
+// should be dropped. With `reuseBlockBuffers`, a piece message that spans chunks is assembled in
+// one of two buffers the decoder keeps, instead of a fresh allocation per block: a download then
+// makes no garbage per block, but such a block is only valid until the next push().
 import { WireError } from './errors.js';
 import { readU32 } from './bytes.js';
 import { checkFrame, KEEP_ALIVE, parsePayload, resolveLimits, type WireLimits } from './frame.js';
 import { checkHandshakePrefix, decodeHandshake } from './handshake.js';
-import { HANDSHAKE_LENGTH, type WireMessage } from './types.js';
+import { HANDSHAKE_LENGTH, MessageId, type WireMessage } from './types.js';
 
 export interface WireDecoderOptions extends Partial<WireLimits> {
   /** Expect the 68-byte handshake as the first message (default true). */
   readonly handshake?: boolean;
+  /**
+   * Assemble piece messages that span chunks in two alternating buffers owned by the decoder
+   * (default false). A returned piece's block then stays valid only until the next push(): the
+   * caller must copy it out before pushing again.
+   */
+  readonly reuseBlockBuffers?: boolean;
 }
 
 const S_HANDSHAKE = 0;
@@ -39,10 +47,14 @@ export class WireDecoder {
   /** Stream offset of the first byte of the current chunk. */
   private base = 0;
   private failure: unknown = null;
+  /** With reuseBlockBuffers: the two piece-body buffers, and which one the next spanning piece takes. */
+  private readonly spares: (Uint8Array | null)[] | null;
+  private nextSpare = 0;
 
   constructor(opts: WireDecoderOptions = {}) {
-    const { handshake, ...limits } = opts;
+    const { handshake, reuseBlockBuffers, ...limits } = opts;
     this.limits = resolveLimits(limits);
+    this.spares = reuseBlockBuffers === true ? [null, null] : null;
     const wantHandshake = handshake ?? true;
     this.state = wantHandshake ? S_HANDSHAKE : S_HEADER;
     this.hs = wantHandshake ? new Uint8Array(HANDSHAKE_LENGTH) : null;
@@ -165,7 +177,7 @@ export class WireDecoder {
         pos += payloadLength;
         continue;
       }
-      const body = new Uint8Array(payloadLength);
+      const body = this.bodyBuffer(id, payloadLength);
       body.set(pos === 0 ? chunk : chunk.subarray(pos), 0);
       this.body = body;
       this.bodyFilled = n - pos;
@@ -174,6 +186,21 @@ export class WireDecoder {
       pos = n;
     }
     this.base += n;
+  }
+
+  /**
+   * Where a message that spans chunks is assembled. A piece message alternates between two kept
+   * buffers: the one completed in this push() is still the caller's, so the one started at the
+   * end of this push() must not be the same memory (only one spanning message can start per push).
+   */
+  private bodyBuffer(id: number, length: number): Uint8Array {
+    const spares = this.spares;
+    if (spares === null || id !== MessageId.piece) return new Uint8Array(length);
+    const i = this.nextSpare;
+    this.nextSpare = 1 - i;
+    let buf = spares[i] ?? null;
+    if (buf === null || buf.length < length) spares[i] = buf = new Uint8Array(length);
+    return buf.length === length ? buf : buf.subarray(0, length);
   }
 }
 

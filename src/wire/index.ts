@@ -7,6 +7,7 @@ export * from './handshake.js';
 export * from './encode.js';
 export { DEFAULT_LIMITS, messageName, type WireLimits } from './frame.js';
 export * from './decoder.js';
+export * from './detach.js';
 export * from './validate.js';
 export * from './extension-handshake.js';
 export * from './peer-id.js';
