@@ -57,6 +57,9 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
     ...(o.port !== undefined ? { port: o.port } : {}),
     ...(o.bind ? { localAddress: o.bind } : o.host && o.host !== '0.0.0.0' && o.host !== '::' ? { localAddress: o.host } : {}),
   });
+  // A download hashes its first piece within a second or so: start a worker now, while the
+  // torrent is opened and peers are dialled, not when that piece is already waiting for it.
+  if (o.mode === 'download') client.pool.warm(1);
   let opened: OpenedTorrent | undefined;
   let announcer: AnnounceHandle | undefined;
   /** Who gets the peers that trackers find: the metadata fetcher, then the torrent. */

@@ -8,6 +8,9 @@
 //   - anything else is copied once (just the view's bytes, never the whole backing buffer);
 //   - `hashFiles` sends no data at all: the worker reads the file ranges itself.
 // With `mainThread`, the calling thread is one of the executors (for processes that only hash).
+// Workers start on demand: another one only when every running worker already holds `perWorker`
+// jobs, so a download (which hashes a piece every few milliseconds) keeps one worker and its
+// memory, while a bulk check or `create` fills them all at once.
 // Jobs past `maxPending` (running + queued) wait before they are queued, and `waitForCapacity()`
 // lets a producer pause before it reads more. Idle workers are unref'd, so a pool that is never
 // closed does not keep the process alive; `close()` is idempotent and rejects unfinished jobs.
@@ -80,6 +83,8 @@ interface Slot {
   readonly worker: Executor;
   readonly inflight: Map<number, Job>;
   dead: boolean;
+  /** Its thread is running (a job posted before waits for the start-up). */
+  online: boolean;
 }
 
 export class HashPool {
@@ -174,11 +179,13 @@ export class HashPool {
   }
 
   /**
-   * Starts every worker now rather than on first use, so their start-up (tens of milliseconds
-   * each) overlaps with the caller's own preparation.
+   * Starts `count` executors (default: all of them) now rather than on first use, so their
+   * start-up (tens of milliseconds each, hundreds on a busy machine) overlaps with the caller's
+   * own preparation instead of holding up the first jobs.
    */
-  warm(): void {
-    while (!this.closing && this.slots.length < this.size) this.spawn();
+  warm(count = this.size): void {
+    const n = Math.min(this.size, count);
+    while (!this.closing && this.slots.length < n) this.spawn();
   }
 
   /** Resolves once a new job would be queued without waiting. */
@@ -288,22 +295,42 @@ export class HashPool {
 
   private pickSlot(): Slot | undefined {
     let best: Slot | undefined;
-    for (const s of this.slots) if (!best || s.inflight.size < best.inflight.size) best = s;
-    if ((!best || best.inflight.size > 0) && this.slots.length < this.size) return this.spawn();
-    return best && best.inflight.size < this.perWorker ? best : undefined;
+    let online = false;
+    for (const s of this.slots) {
+      online ||= s.online;
+      if (s.inflight.size >= this.perWorker) continue;
+      if (!best || (s.online && !best.online) || (s.online === best.online && s.inflight.size < best.inflight.size)) best = s;
+    }
+    if (best?.online) return best;
+    if (online) {
+      // Every running worker is full: start one more (one at a time), but leave the job queued
+      // for whichever worker is free first; a running one's next turn comes long before a new
+      // thread's start-up (tens to hundreds of milliseconds) is over.
+      if (!this.slots.some((s) => !s.online) && this.slots.length < this.size) this.spawn();
+      return undefined;
+    }
+    // Nothing is running yet: starting workers take jobs, and a backlog beyond what they hold (a
+    // bulk job on a cold pool) starts more; a few pieces of a starting download do not.
+    if (best) return best;
+    const backlog = this.slots.length === 0 || this.queue.length > this.perWorker;
+    return backlog && this.slots.length < this.size ? this.spawn() : undefined;
   }
 
   private spawn(): Slot {
     if (this.mainThread && !this.slots.some((s) => s.worker instanceof InlineExecutor)) {
       const inline = new InlineExecutor();
-      const slot: Slot = { worker: inline, inflight: new Map(), dead: false };
+      const slot: Slot = { worker: inline, inflight: new Map(), dead: false, online: true };
       inline.on('message', (reply) => this.onReply(slot, reply));
       this.slots.push(slot);
       return slot;
     }
     const worker = new Worker(workerEntry(), { execArgv: workerExecArgv() });
     worker.unref();
-    const slot: Slot = { worker, inflight: new Map(), dead: false };
+    const slot: Slot = { worker, inflight: new Map(), dead: false, online: false };
+    worker.once('online', () => {
+      slot.online = true;
+      this.pump();
+    });
     worker.on('message', (reply: JobReply) => this.onReply(slot, reply));
     worker.on('error', (e) => this.onWorkerDeath(slot, new HashWorkerError(`worker failed: ${e.message}`, { cause: e })));
     worker.on('exit', (code) => this.onWorkerDeath(slot, new HashWorkerError(`worker exited with code ${code}`)));

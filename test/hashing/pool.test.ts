@@ -261,3 +261,21 @@ test('mainThread: the calling thread is one of the executors, with the same answ
     }
   }
 });
+
+test('workers start on demand: one job at a time keeps one worker, a burst starts the rest', async () => {
+  const p = new HashPool({ size: 2 });
+  try {
+    p.warm(1);
+    assert.equal(p.stats.workers, 1);
+    for (let i = 0; i < 5; i++) {
+      const d = bytes(1 << 16, 100 + i);
+      assert.equal(hex(await p.sha1(d)), hex(sha1(d)));
+    }
+    assert.equal(p.stats.workers, 1, 'a trickle of jobs needs no second worker');
+    const items = Array.from({ length: 8 }, (_, i) => bytes(1 << 20, 110 + i));
+    assert.deepEqual((await p.sha1Many(items)).map(hex), items.map((d) => hex(sha1(d))));
+    assert.equal(p.stats.workers, 2, 'a backlog starts another worker');
+  } finally {
+    await p.close();
+  }
+});
