@@ -23,9 +23,13 @@
 //     cannot advance (priority set to 0, or every peer that had it left) does not count toward the
 //     cap, or a few orphaned pieces could stall the whole download.
 //  3. End-game. Once no piece is left to start (every wanted piece is verified or in progress),
-//     a peer with spare request slots gets blocks already requested from OTHER peers, up to
-//     `endgameMaxRequesters` outstanding requests per block, fewest requesters first. BEP 3: this
-//     stops the last pieces from trickling in through one slow peer. When a block arrives,
+//     a peer whose queue has run dry gets blocks already requested from OTHER peers, up to
+//     `endgameMaxRequesters` outstanding requests per block, fewest requesters first. BEP 3:
+//     this stops the last pieces from trickling in through one slow peer. A peer only gets
+//     duplicates while it has fewer than `endgameQueue` (1) requests outstanding, as in
+//     libtorrent's strict end game: handing a fast peer a full pipeline of duplicates fetches
+//     many blocks twice (the swarm simulator measured 17% duplicate bytes that way), while one
+//     at a time still lets every idle peer race the slow ones. When a block arrives,
 //     blockReceived names the other peers whose duplicate requests must now be cancelled.
 //
 // Availability counts peers, with seeds kept as one shared counter (see piece-buckets.ts). When
@@ -78,6 +82,7 @@ export class PiecePicker {
   private readonly randomFirst: number;
   private maxInProgress: number;
   private readonly maxRequesters: number;
+  private readonly endgameQueue: number;
 
   constructor(opts: PiecePickerOptions) {
     const g = (this.geometry = new Geometry(opts.geometry));
@@ -86,8 +91,10 @@ export class PiecePicker {
     this.randomFirst = opts.randomFirstPieces ?? 4;
     this.maxInProgress = opts.maxPiecesInProgress ?? Math.max(8, Math.floor(DEFAULT_IN_PROGRESS_BYTES / g.pieceLength));
     this.maxRequesters = opts.endgameMaxRequesters ?? 3;
+    this.endgameQueue = opts.endgameQueue ?? 1;
     if (!(this.maxInProgress >= 1)) throw new SwarmError('SWARM_BAD_ARGUMENT', 'maxPiecesInProgress must be >= 1');
     if (!(this.maxRequesters >= 1)) throw new SwarmError('SWARM_BAD_ARGUMENT', 'endgameMaxRequesters must be >= 1');
+    if (!(this.endgameQueue >= 1)) throw new SwarmError('SWARM_BAD_ARGUMENT', 'endgameQueue must be >= 1');
     const dp = opts.defaultPriority ?? 4;
     checkPriority(dp);
     if (opts.have !== undefined && opts.have.size !== n) {
@@ -288,11 +295,13 @@ export class PiecePicker {
       if (out.length >= max) return out;
     }
     this.takeNewPieces(peer, getSource, out, max, 1);
-    if (out.length < max && this.inEndgame()) {
+    // outstandingCount already includes what this call picked.
+    const dupRoom = Math.min(max - out.length, this.endgameQueue - this.flight.outstandingCount(peer));
+    if (dupRoom > 0 && this.inEndgame()) {
       const eligible = (p: number): boolean =>
         (this.prio[p] as number) > 0 && peerHas.get(p) && (allowed === undefined || allowed.has(p))
         && (this.reserved.get(p) ?? peer) === peer;
-      this.flight.takeDuplicates(peer, eligible, this.maxRequesters, out, max);
+      this.flight.takeDuplicates(peer, eligible, this.maxRequesters, out, out.length + dupRoom);
     }
     return out;
   }

@@ -144,7 +144,7 @@ test('a peer with few pieces gets the rarest of them', () => {
 });
 
 test('end-game: duplicates for other peers only, capped per block, and cancels on arrival', () => {
-  const p = setup({ avail: '11', blocks: 2, endgameMaxRequesters: 2 });
+  const p = setup({ avail: '11', blocks: 2, endgameMaxRequesters: 2, endgameQueue: 10 });
   const a = p.pickBlocks('A', all(2), 10);
   assert.equal(a.length, 4);
   assert.equal(p.inEndgame(), true);
@@ -164,7 +164,7 @@ test('end-game: duplicates for other peers only, capped per block, and cancels o
 });
 
 test('end-game prefers blocks with the fewest requesters', () => {
-  const p = setup({ avail: '1', blocks: 2, endgameMaxRequesters: 3 });
+  const p = setup({ avail: '1', blocks: 2, endgameMaxRequesters: 3, endgameQueue: 2 });
   p.pickBlocks('A', all(1), 1); // block 0
   p.pickBlocks('B', all(1), 1); // block 1
   const c = p.pickBlocks('C', all(1), 1);
@@ -218,8 +218,22 @@ test('released blocks of a piece with data stay in progress and are picked first
   assert.deepEqual(b.map((r) => [r.piece, r.begin]), [1, 2, 3].map((k) => [a[0]?.piece, k * BLOCK]));
 });
 
+test('end-game: duplicates only while the peer has fewer than endgameQueue requests outstanding', () => {
+  const p = setup({ avail: '11', blocks: 2, endgameQueue: 2 });
+  const a = p.pickBlocks('A', all(2), 10);
+  assert.equal(a.length, 4);
+  assert.equal(p.inEndgame(), true);
+  // B has nothing outstanding: it may take two duplicates, not four.
+  const b = p.pickBlocks('B', all(2), 10);
+  assert.equal(b.length, 2);
+  assert.deepEqual(p.pickBlocks('B', all(2), 10), [], 'its end-game queue is full');
+  // One of them arrives: B may take one more.
+  p.blockReceived('B', b[0] as { piece: number; begin: number; length: number });
+  assert.equal(p.pickBlocks('B', all(2), 10).length, 1);
+});
+
 test('reject releases a single request', () => {
-  const p = setup({ avail: '1' });
+  const p = setup({ avail: '1', endgameQueue: 4 });
   const a = p.pickBlocks('A', all(1), 2);
   assert.equal(p.requestFailed('A', a[1] as { piece: number; begin: number; length: number }), true);
   assert.equal(p.requestFailed('A', a[1] as { piece: number; begin: number; length: number }), false);
