@@ -82,6 +82,14 @@ export class PiecePicker {
   private readonly randomFirst: number;
   private maxInProgress: number;
   private readonly maxRequesters: number;
+  /** Bumped whenever a piece enters the startable index. */
+  private indexVersion = 0;
+  /**
+   * Per peer, the (index version, peer's piece count) of the last full search that found no
+   * piece to start: until either changes, searching again cannot succeed. A peer with nothing
+   * new for us would otherwise walk the whole index after every verified piece.
+   */
+  private readonly nothingNew = new Map<PeerId, number>();
   private readonly endgameQueue: number;
 
   constructor(opts: PiecePickerOptions) {
@@ -153,6 +161,7 @@ export class PiecePicker {
 
   /** The peer left: forget what it announced. `bitfield` is its final bitfield. */
   peerLost(peer: PeerId, bitfield: Bitfield): void {
+    this.nothingNew.delete(peer);
     const seed = this.announced.get(peer);
     if (seed === undefined) return;
     this.announced.delete(peer);
@@ -294,7 +303,10 @@ export class PiecePicker {
       this.flight.takeFree(d, peer, out, max);
       if (out.length >= max) return out;
     }
-    this.takeNewPieces(peer, getSource, out, max, 1);
+    const stamp = allowed === undefined ? this.indexVersion * (this.geometry.pieceCount + 1) + peerHas.count : -1;
+    if (stamp < 0 || this.nothingNew.get(peer) !== stamp) {
+      if (this.takeNewPieces(peer, getSource, out, max, 1) && stamp >= 0) this.nothingNew.set(peer, stamp);
+    }
     // outstandingCount already includes what this call picked.
     const dupRoom = Math.min(max - out.length, this.endgameQueue - this.flight.outstandingCount(peer));
     if (dupRoom > 0 && this.inEndgame()) {
@@ -334,13 +346,16 @@ export class PiecePicker {
     return list;
   }
 
+  /** Starts new pieces the peer has. True when it ran out of pieces (not of room or of cap). */
   private takeNewPieces(peer: PeerId, getSource: () => PieceSource, out: BlockRequest[], max: number,
-    minPriority: number): void {
-    while (out.length < max && this.active < this.maxInProgress && this.buckets.topLevel() >= minPriority) {
+    minPriority: number): boolean {
+    while (out.length < max && this.active < this.maxInProgress) {
+      if (this.buckets.topLevel() < minPriority) return true;
       const p = getSource().peek();
-      if (p < 0 || (this.prio[p] as number) < minPriority) return;
+      if (p < 0 || (this.prio[p] as number) < minPriority) return true;
       this.flight.takeFree(this.startPiece(p), peer, out, max);
     }
+    return false;
   }
 
   private startPiece(p: number): DownloadingPiece {
@@ -383,6 +398,7 @@ export class PiecePicker {
 
   /** The peer disconnected: releases its requests (call peerLost for its availability). */
   peerGone(peer: PeerId): BlockRequest[] {
+    this.nothingNew.delete(peer);
     return this.flight.releasePeer(peer);
   }
 
@@ -485,6 +501,7 @@ export class PiecePicker {
     const pr = this.prio[piece] as number;
     if (pr === 0 || this.have.get(piece) || this.flight.pieces.has(piece) || this.buckets.has(piece) || this.reserved.has(piece)) return;
     this.buckets.add(piece, pr, this.avail[piece] as number);
+    this.indexVersion++;
     if (piece < (this.seqCursor[pr] as number)) this.seqCursor[pr] = piece;
   }
 

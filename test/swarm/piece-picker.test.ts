@@ -259,6 +259,23 @@ test('hash failure resets the piece and names its contributors', () => {
   assert.equal(p.pickBlocks('C', all(1), 10).length, 4);
 });
 
+test('a peer with nothing to start is searched again only after the index or its pieces change', () => {
+  const p = setup({ avail: '11', blocks: 1, endgameQueue: 1 });
+  const one = bits('x.');
+  assert.equal(p.pickBlocks('A', one, 1).length, 1); // piece 0
+  assert.equal(p.pickBlocks('B', all(2), 1)[0]?.piece, 1);
+  // Nothing left to start for C (it has piece 0 only, and 0 is in progress): end game takes
+  // over; remembered as "nothing new".
+  const c = bits('x.');
+  assert.deepEqual(p.pickBlocks('C', c, 5).map((r) => r.piece), [0]);
+  // Piece 0 fails its hash check: it is startable again, and C must see it.
+  p.blockReceived('A', { piece: 0, begin: 0, length: BLOCK });
+  p.pieceFailed(0);
+  p.requestFailed('C', { piece: 0, begin: 0, length: BLOCK });
+  assert.deepEqual(p.pickBlocks('C', c, 5).map((r) => r.piece), [0]);
+  assert.equal(p.piecesInProgress, 2);
+});
+
 test('verification', () => {
   const p = setup({ avail: '11' });
   for (const r of p.pickBlocks('A', all(2), 4)) p.blockReceived('A', r);
