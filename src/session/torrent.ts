@@ -350,6 +350,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         return;
       case 'unchoke':
         peer.peerChoking = false;
+        peer.requests.unchoked(this.sched.now());
         return this.fillRequests(peer);
       case 'interested':
         peer.peerInterested = true;
