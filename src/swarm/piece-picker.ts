@@ -296,7 +296,27 @@ export class PiecePicker {
         if (out.length >= max) return out;
       }
     }
-    for (const d of this.partialsFor(peer, peerHas, allowed)) {
+    const partials = this.partialsFor(peer, peerHas, allowed);
+    // Rarest-first applied to sources: what only this peer (and seeds) can give comes before
+    // partial pieces that others could complete. A seed that is the swarm's bottleneck is then
+    // asked for pieces nobody has rather than for the rest of pieces its neighbours are already
+    // passing around (the swarm simulator's slow-seeder swarm had it upload 1.47 copies).
+    const uniqueFirst = !this.sequentialMode && this.have.count >= this.randomFirst;
+    // Availability counts this peer unless it is a seed (or never announced anything).
+    const onlyHere = this.announced.get(peer) === false ? 1 : 0;
+    if (uniqueFirst) {
+      for (const d of partials) {
+        if ((this.avail[d.piece] as number) > onlyHere) continue;
+        this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
+        if (out.length >= max) return out;
+        this.flight.takeFree(d, peer, out, max);
+        if (out.length >= max) return out;
+      }
+      this.takeNewPieces(peer, getSource, out, max, 1, onlyHere);
+      if (out.length >= max) return out;
+    }
+    for (const d of partials) {
+      if (uniqueFirst && (this.avail[d.piece] as number) <= onlyHere) continue; // done above
       // A not-yet-started piece of strictly higher priority beats this partial piece.
       this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
       if (out.length >= max) return out;
@@ -346,13 +366,17 @@ export class PiecePicker {
     return list;
   }
 
-  /** Starts new pieces the peer has. True when it ran out of pieces (not of room or of cap). */
+  /**
+   * Starts new pieces the peer has, of priority >= minPriority and (if given) availability <=
+   * maxAvail. True when it ran out of such pieces (not of room, cap or availability).
+   */
   private takeNewPieces(peer: PeerId, getSource: () => PieceSource, out: BlockRequest[], max: number,
-    minPriority: number): boolean {
+    minPriority: number, maxAvail = Infinity): boolean {
     while (out.length < max && this.active < this.maxInProgress) {
       if (this.buckets.topLevel() < minPriority) return true;
       const p = getSource().peek();
       if (p < 0 || (this.prio[p] as number) < minPriority) return true;
+      if ((this.avail[p] as number) > maxAvail) return false;
       this.flight.takeFree(this.startPiece(p), peer, out, max);
     }
     return false;

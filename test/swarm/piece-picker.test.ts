@@ -64,6 +64,16 @@ test('partially downloaded pieces are finished first', () => {
   assert.deepEqual(reqs.slice(0, 3).map((r) => r.begin), [BLOCK, 2 * BLOCK, 3 * BLOCK]);
 });
 
+test('a seed is asked for pieces nobody else has before partial pieces others can finish', () => {
+  const p = setup({ avail: '110', blocks: 2, randomFirstPieces: 0 });
+  p.peerHaveAll('S');
+  // A (a non-seed holding piece 0) starts piece 0: one block outstanding, one free.
+  p.peerBitfield('A', bits('x..'));
+  assert.deepEqual(p.pickBlocks('A', bits('x..'), 1).map((r) => r.piece), [0]);
+  // The seed gets piece 2 first (only seeds have it), then the rest of piece 0.
+  assert.deepEqual(p.pickBlocks('S', all(3), 3).map((r) => r.piece), [2, 2, 0]);
+});
+
 test('most advanced partial piece first', () => {
   const p = setup({ avail: '1111', blocks: 4 });
   const a = p.pickBlocks('A', bits('x...'), 1); // piece 0: 1 block requested
