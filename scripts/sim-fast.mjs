@@ -6,7 +6,7 @@
 //
 // usage: node scripts/sim-fast.mjs sim/swarm.ts [options of that simulator...]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,7 +17,8 @@ if (!entry || !entry.endsWith('.ts')) {
   process.exit(2);
 }
 mkdirSync(join(root, 'sim/out'), { recursive: true });
-const out = join('sim/out', `${basename(entry, '.ts')}.bundle.mjs`);
+// One bundle per run: several runs in parallel (sharing a --cache) must not rewrite each other's.
+const out = join('sim/out', `${basename(entry, '.ts')}.${process.pid}.bundle.mjs`);
 const build = spawnSync(
   join(root, 'node_modules/.bin/esbuild'),
   [entry, '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${out}`, '--log-level=warning'],
@@ -31,4 +32,5 @@ const run = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--ma
   // Simulators never touch a network, but nothing they start may reach beyond this machine.
   env: { ...process.env, SHOAL_DHT_BOOTSTRAP: '', SHOAL_LSD: 'off' },
 });
+rmSync(join(root, out), { force: true });
 process.exit(run.status ?? 1);
