@@ -8,6 +8,7 @@
 //   --append  append the report to bench/RESULTS.md
 //   --raw     skip the KRPC codec round trip in every scenario (faster; the codec is tested apart)
 //   --sizes   network sizes of the scale series (default 1000,10000,100000)
+// For 100,000 nodes use `tsx sim/dht/fast.ts` with the same options (bundled, same results, faster).
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile, runScenario, type ScenarioOptions, type ScenarioResult } from './dht/scenario.js';
@@ -31,31 +32,6 @@ const log = (s: string): void => void process.stderr.write(s + '\n');
 interface Row {
   name: string;
   r: ScenarioResult;
-}
-
-function run(name: string, o: Omit<ScenarioOptions, 'seed' | 'log'>): Row {
-  log(`${name}: ${o.nodes} nodes, churn ${o.churnPerHour * 100}%/h, codec ${values.raw || o.encode === false ? 'off' : 'on'}`);
-  const r = runScenario({ ...o, seed, log, encode: values.raw ? false : o.encode });
-  log(`${name}: done in ${(r.wallMs / 1000).toFixed(0)} s`);
-  return { name, r };
-}
-
-const rows: Row[] = [];
-if (!only || only === 'static') {
-  rows.push(run('static', { nodes: N, churnPerHour: 0, lookups: 2000, infoHashes: 500, joinMinutes: 10, warmupMinutes: 15, measureMinutes: 5 }));
-}
-if (!only || only === 'churn') {
-  rows.push(run('churn', { nodes: N, churnPerHour: 0.2, lookups: 2000, infoHashes: 500, joinMinutes: 10, warmupMinutes: 60, measureMinutes: 30 }));
-}
-const scale: Row[] = [];
-if (!only || only === 'scale') {
-  const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [300, 1000, 3000, 10_000] : [1000, 10_000, 100_000];
-  for (const n of sizes) {
-    const reuse = rows.find((x) => x.name === 'static' && x.r.options.nodes === n);
-    scale.push(
-      reuse ?? run(`scale ${n}`, { nodes: n, churnPerHour: 0, lookups: 1000, infoHashes: 200, joinMinutes: 10, warmupMinutes: 8, measureMinutes: 2, encode: n < 100_000 }),
-    );
-  }
 }
 
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
@@ -83,14 +59,43 @@ function line(row: Row): string {
     `${f1(r.table.meanNodes)} / ${pct(r.table.meanGoodFraction)} / ${pct(r.table.meanDeadFraction)}`,
     f1(r.announces.meanStored),
     `${(r.wallMs / 1000).toFixed(0)}`,
+    `${Math.round(r.events / Math.max(0.001, r.wallMs / 1000))}`,
+    `${r.heapMiB.toFixed(0)} / ${r.peakRssMiB.toFixed(0)}`,
   ].join(' | ');
+}
+
+function run(name: string, o: Omit<ScenarioOptions, 'seed' | 'log'>): Row {
+  log(`${name}: ${o.nodes} nodes, churn ${o.churnPerHour * 100}%/h, codec ${values.raw || o.encode === false ? 'off' : 'on'}`);
+  const r = runScenario({ ...o, seed, log, encode: values.raw ? false : o.encode });
+  log(`${name}: done in ${(r.wallMs / 1000).toFixed(0)} s`);
+  // The row at once, so a long series still leaves its finished sizes if a later one fails.
+  log(`| ${line({ name, r })} |`);
+  return { name, r };
+}
+
+const rows: Row[] = [];
+if (!only || only === 'static') {
+  rows.push(run('static', { nodes: N, churnPerHour: 0, lookups: 2000, infoHashes: 500, joinMinutes: 10, warmupMinutes: 15, measureMinutes: 5 }));
+}
+if (!only || only === 'churn') {
+  rows.push(run('churn', { nodes: N, churnPerHour: 0.2, lookups: 2000, infoHashes: 500, joinMinutes: 10, warmupMinutes: 60, measureMinutes: 30 }));
+}
+const scale: Row[] = [];
+if (!only || only === 'scale') {
+  const sizes = values.sizes ? values.sizes.split(',').map(Number) : quick ? [300, 1000, 3000, 10_000] : [1000, 10_000, 100_000];
+  for (const n of sizes) {
+    const reuse = rows.find((x) => x.name === 'static' && x.r.options.nodes === n);
+    scale.push(
+      reuse ?? run(`scale ${n}`, { nodes: n, churnPerHour: 0, lookups: 1000, infoHashes: 200, joinMinutes: 10, warmupMinutes: 8, measureMinutes: 2, encode: n < 100_000 }),
+    );
+  }
 }
 
 const date = new Date().toISOString().slice(0, 10);
 const out: string[] = [];
 out.push(`## sim:dht (${date})`, '');
 out.push(
-  `Command: \`npm run sim:dht\`${process.argv.slice(2).length ? ` (${process.argv.slice(2).join(' ')})` : ''}; seed ${seed}. The production DHT state machine ` +
+  `Command: \`${process.env.SHOAL_SIM_RUNNER ?? 'npm run sim:dht'}\`${process.argv.slice(2).length ? ` (${process.argv.slice(2).join(' ')})` : ''}; seed ${seed}. The production DHT state machine ` +
     '(src/discovery/dht/core.ts, unchanged) in a deterministic in-process network: virtual clock, seeded PRNG, one-way latency = ' +
     'access delay of each end (uniform 5-50 ms per node) + 0-5 ms jitter, 1 % datagram loss, k = 8, alpha = 3. Nodes join evenly ' +
     'over 10 minutes through 3 bootstrap nodes, and announcers (stable nodes) re-announce every 15 minutes. Lookups are get_peers from random nodes up ' +
@@ -98,12 +103,14 @@ out.push(
     'newcomer; lookups are measured after an hour of churn. Rounds = deepest hop queried before the closest-set termination; latency = ' +
     'until the lookup ends (first peer: until the first reply carrying peers), in ms and in mean RTTs of the latency model. ' +
     '"Idle" counts checks (after every simulated event) that found a lookup with fewer than alpha active queries while an unqueried ' +
-    'candidate was within its closest window. Table health over up to 1,000 live nodes: entries / good / pointing at departed nodes. 2 cores, Node 20.',
+    'candidate was within its closest window. Table health over up to 1,000 live nodes: entries / good / pointing at departed nodes. ' +
+    'Events = simulator events (deliveries, wake-ups, scheduled calls) per wall second; heap = live JS heap at the end of the scenario, ' +
+    'peak RSS = the process high-water mark so far. 2 cores shared with other work, Node 20.',
   '',
 );
 out.push(
-  '| scenario | nodes | churn | codec | lookups | success | rounds med / p99 | latency ms med / p99 | latency RTTs med / p99 | first peer RTTs med | queries med | idle | table entries / good / dead | announce stored on | wall s |',
-  '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| scenario | nodes | churn | codec | lookups | success | rounds med / p99 | latency ms med / p99 | latency RTTs med / p99 | first peer RTTs med | queries med | idle | table entries / good / dead | announce stored on | wall s | events/s | heap / peak RSS MiB |',
+  '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 );
 for (const row of [...rows, ...scale.filter((x) => !rows.includes(x))]) out.push(`| ${line(row)} |`);
 out.push('');

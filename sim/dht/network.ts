@@ -61,7 +61,7 @@ export class SimNetwork {
   private readonly access: readonly [number, number];
   private readonly jitter: number;
   readonly encode: boolean;
-  readonly stats = { datagrams: 0, lost: 0, toDead: 0, bytes: 0 };
+  readonly stats = { datagrams: 0, lost: 0, toDead: 0, bytes: 0, events: 0 };
   private nextIp = 0;
 
   constructor(opts: SimOptions) {
@@ -154,6 +154,7 @@ export class SimNetwork {
       if (t === undefined || t > until) break;
       const e = this.events.popDue(t) as Event;
       this.now = t;
+      this.stats.events++;
       if (e.kind === 'call') e.fn();
       else if (e.kind === 'wake') {
         if (!e.node.alive || e.node.wakeAt !== e.at) continue;

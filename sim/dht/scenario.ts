@@ -58,6 +58,11 @@ export interface ScenarioResult {
   readonly toDead: number;
   readonly departed: number;
   readonly joined: number;
+  /** Simulator events processed (datagram deliveries, node wake-ups, scheduled calls). */
+  readonly events: number;
+  /** Live JS heap after the run (MiB) and the process's peak resident size so far (MiB). */
+  readonly heapMiB: number;
+  readonly peakRssMiB: number;
   readonly wallMs: number;
   readonly virtualMinutes: number;
 }
@@ -184,7 +189,11 @@ export function runScenario(o: ScenarioOptions): ScenarioResult {
     for (const l of active) if (l.idleWithWork()) idle++;
     if (net.now - lastLog >= 10 * MIN) {
       lastLog = net.now;
-      log(`  t=${Math.round(net.now / MIN)} min: ${live.length} nodes, ${samples.length} lookups measured, ${net.stats.datagrams} datagrams, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      const heap = process.memoryUsage().heapUsed / 2 ** 20;
+      log(
+        `  t=${Math.round(net.now / MIN)} min: ${live.length} nodes, ${samples.length} lookups measured, ${net.stats.datagrams} datagrams, ` +
+          `${net.stats.events} events, heap ${heap.toFixed(0)} MiB, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
     }
     return false;
   });
@@ -208,6 +217,9 @@ export function runScenario(o: ScenarioOptions): ScenarioResult {
     toDead: net.stats.toDead,
     departed,
     joined,
+    events: net.stats.events,
+    heapMiB: process.memoryUsage().heapUsed / 2 ** 20,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
     wallMs: Date.now() - started,
     virtualMinutes: end / MIN,
   };

@@ -40,15 +40,16 @@ export function progressTime(r: SimResult, fraction: number): number {
   return s ? s.t / 1000 : NaN;
 }
 
-/** Mean upload utilization over the samples whose progress lies in [lo, hi]. */
-export function utilizationBetween(r: SimResult, lo: number, hi: number): number {
+/** Mean upload utilization (or another sampled figure) over the samples whose progress lies in [lo, hi]. */
+export function utilizationBetween(r: SimResult, lo: number, hi: number,
+  pick: (s: SimResult['samples'][number]) => number = (s) => s.utilization): number {
   let sum = 0;
   let n = 0;
   let prev = 0;
   for (const s of r.samples) {
     // A sample covers the period before it: count it if progress was in range during it.
     if (prev >= lo && s.progress <= hi + 1e-9) {
-      sum += s.utilization;
+      sum += pick(s);
       n++;
     }
     prev = s.progress;

@@ -16,7 +16,8 @@
 //    uplink, not yet delivered), about one bandwidth-delay product plus 100 ms of queue. While the
 //    window is full A's uplink serves its other connections, so a receiver with a slow downlink
 //    does not waste the sender's capacity. pendingBytes is what A queued and its uplink has not
-//    taken yet, as on a socket; the engine pauses uploads above 1 MiB and resumes on drain().
+//    taken yet, as on a socket (Node's writableLength); like a net.Socket the link asks for a
+//    drain() once that rose to 16 KiB, and calls it when the uplink has taken everything.
 //
 // Every host is one SimTask (its uplink) and every link endpoint is one (its deliveries), so an
 // event costs no allocation; consecutive deliveries of one connection share one event.
@@ -38,8 +39,8 @@ export interface HostOptions {
 }
 
 const FEATURES: Required<ReservedFlags> = { fast: true, extensionProtocol: false, dht: false, v2: false };
-/** pendingBytes at or below which a link reports drain() (after it rose above it). */
-const DRAIN_MARK = 512 * 1024;
+/** pendingBytes from which a link reports drain() once empty (net.Socket's writableHighWaterMark). */
+const DRAIN_MARK = 16 * 1024;
 const MIN_WINDOW = 64 * 1024;
 /** Messages up to this size (everything but pieces, bitfields and large extended messages). */
 const SMALL = 1024;
@@ -206,7 +207,7 @@ export class SimLink implements PeerLink, SimTask {
     this.queue.push(m);
     this.sizes.push(size);
     this.queued += size;
-    if (this.queued > DRAIN_MARK) this.wantDrain = true;
+    if (this.queued >= DRAIN_MARK) this.wantDrain = true;
     if (!this.inRing && this.windowOpen()) this.local.enqueue(this);
   }
 
@@ -262,7 +263,7 @@ export class SimLink implements PeerLink, SimTask {
       this.qHead = 0;
     }
     this.armDelivery();
-    if (this.wantDrain && this.queued <= DRAIN_MARK) {
+    if (this.wantDrain && this.queued === 0) {
       this.wantDrain = false;
       this.handler?.drain?.();
     }

@@ -22,6 +22,13 @@ export interface Sample {
   readonly progress: number;
   /** Wire bytes all hosts committed to their uplinks during the sample period / their capacity. */
   readonly utilization: number;
+  /**
+   * The same bytes / the capacity the swarm could use: the smaller of the hosts' upload capacity
+   * and the unfinished leechers' download capacity (the fluid model behind the Kumar & Ross
+   * bound). Once only slow-downlink leechers are left, upload capacity nobody can receive is
+   * not counted as unused.
+   */
+  readonly usableUtilization: number;
   /** Copies of the rarest / an average piece among the peers present. */
   readonly minAvailability: number;
   readonly meanAvailability: number;
@@ -386,15 +393,22 @@ export class Simulation {
     let bytes = 0;
     for (const p of this.all) bytes += p.host.bytesSent;
     let capacity = 0;
+    let intake = 0;
     let leechers = 0;
     let seeds = 0;
     for (const p of this.present) {
       capacity += p.host.up; // bytes per ms
       if (p.complete) seeds++;
-      else leechers++;
+      else {
+        leechers++;
+        intake += p.host.down;
+      }
     }
     const dt = now - this.lastSampleAt;
-    const utilization = dt > 0 && capacity > 0 ? (bytes - this.lastBytes) / (capacity * dt) : 0;
+    const sent = bytes - this.lastBytes;
+    const utilization = dt > 0 && capacity > 0 ? sent / (capacity * dt) : 0;
+    const usable = Math.min(capacity, intake);
+    const usableUtilization = dt > 0 && usable > 0 ? sent / (usable * dt) : 0;
     this.lastBytes = bytes;
     this.lastSampleAt = now;
     let min = Infinity;
@@ -413,6 +427,7 @@ export class Simulation {
       completed,
       progress: this.totalVerified / (this.cfg.peers * this.cfg.pieceCount),
       utilization,
+      usableUtilization,
       minAvailability: this.present.size > 0 ? min : 0,
       meanAvailability: this.present.size > 0 ? sum / this.cfg.pieceCount : 0,
     };

@@ -18,7 +18,10 @@ export class PeerState {
   /** Any message after the handshake has arrived: a bitfield is no longer allowed. */
   gotFirstMessage = false;
   readonly requests: RequestQueue;
+  /** Rate of piece bytes that left our send buffer for this peer (see Torrent.noteDrained). */
   readonly uploadRate: RateEstimator;
+  /** Piece bytes counted into uploadRate so far. */
+  uploadCounted = 0;
   /** Requests the peer made of us, in order; served while we do not choke it. */
   uploads: RequestMessage[] = [];
   serving = false;
@@ -35,6 +38,11 @@ export class PeerState {
   snubbedAt: number | undefined;
   /** A rate-limit retry of fillRequests is scheduled. */
   retryArmed = false;
+  /**
+   * The last fillRequests could not fill the pipeline (the picker had too little for this peer,
+   * or writes were backed up): retry when pieces verify or the peer announces a wanted piece.
+   */
+  starved = true;
   /** When we last sent anything (keep-alives) and last unchoked it (optimistic rotation). */
   lastSendAt: number;
   readonly connectedAt: number;

@@ -18,6 +18,11 @@ export interface PiecePickerOptions {
   maxPiecesInProgress?: number;
   /** End-game: most outstanding requests for one block. Default 3. */
   endgameMaxRequesters?: number;
+  /**
+   * End-game: a peer is given duplicate requests only while it has fewer than this many requests
+   * outstanding, and only up to that many. Default 1 (only a peer with an empty queue).
+   */
+  endgameQueue?: number;
   /** Priority of every piece at start, 0..7. Default 4. */
   defaultPriority?: number;
 }

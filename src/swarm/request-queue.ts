@@ -147,6 +147,21 @@ export class RequestQueue {
     return Math.max(0, this.desired(now) - this.queue.length);
   }
 
+  /**
+   * The peer unchoked us. If nothing is outstanding the queue has been idle, and the rate the
+   * estimator remembers is stale (it decays over its window): like TCP after an idle period,
+   * start again in slow start from the larger of the floor and what the old rate asks for, so
+   * the pipeline reaches the peer's real rate within a few round trips rather than a window.
+   */
+  unchoked(now: number): void {
+    if (this.queue.length > 0 || this.isSnubbed) return;
+    const fromRate = this.slowStart ? this.slowStartSize : this.desired(now);
+    this.slowStartSize = Math.max(this.minRequests, Math.min(fromRate, this.reqq));
+    this.slowStart = true;
+    this.lastRate = this.rate.rate(now);
+    this.lastRateCheckAt = now;
+  }
+
   /** We sent these requests. */
   sent(reqs: readonly BlockRequest[], now: number): void {
     if (reqs.length === 0) return;

@@ -41,7 +41,10 @@ test('scaling: one run per size, every peer finishes, bounds in the table', () =
 test('utilization: per-second utilization stays within the capacity', () => {
   const r = byName('utilization').runs[0]?.result;
   assert.ok(r);
-  for (const s of r.samples) assert.ok(s.utilization >= 0 && s.utilization <= 1.02, `t=${s.t}: ${s.utilization}`);
+  for (const s of r.samples) {
+    assert.ok(s.utilization >= 0 && s.utilization <= 1.02, `t=${s.t}: ${s.utilization}`);
+    if (s.leechers > 0) assert.ok(s.usableUtilization >= s.utilization, `t=${s.t}: usable ${s.usableUtilization} < ${s.utilization}`);
+  }
 });
 
 test('rarest-vs-random: both selections run to completion on the same swarm', () => {

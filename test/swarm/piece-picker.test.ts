@@ -64,6 +64,16 @@ test('partially downloaded pieces are finished first', () => {
   assert.deepEqual(reqs.slice(0, 3).map((r) => r.begin), [BLOCK, 2 * BLOCK, 3 * BLOCK]);
 });
 
+test('a seed is asked for pieces nobody else has before partial pieces others can finish', () => {
+  const p = setup({ avail: '110', blocks: 2, randomFirstPieces: 0 });
+  p.peerHaveAll('S');
+  // A (a non-seed holding piece 0) starts piece 0: one block outstanding, one free.
+  p.peerBitfield('A', bits('x..'));
+  assert.deepEqual(p.pickBlocks('A', bits('x..'), 1).map((r) => r.piece), [0]);
+  // The seed gets piece 2 first (only seeds have it), then the rest of piece 0.
+  assert.deepEqual(p.pickBlocks('S', all(3), 3).map((r) => r.piece), [2, 2, 0]);
+});
+
 test('most advanced partial piece first', () => {
   const p = setup({ avail: '1111', blocks: 4 });
   const a = p.pickBlocks('A', bits('x...'), 1); // piece 0: 1 block requested
@@ -144,7 +154,7 @@ test('a peer with few pieces gets the rarest of them', () => {
 });
 
 test('end-game: duplicates for other peers only, capped per block, and cancels on arrival', () => {
-  const p = setup({ avail: '11', blocks: 2, endgameMaxRequesters: 2 });
+  const p = setup({ avail: '11', blocks: 2, endgameMaxRequesters: 2, endgameQueue: 10 });
   const a = p.pickBlocks('A', all(2), 10);
   assert.equal(a.length, 4);
   assert.equal(p.inEndgame(), true);
@@ -164,7 +174,7 @@ test('end-game: duplicates for other peers only, capped per block, and cancels o
 });
 
 test('end-game prefers blocks with the fewest requesters', () => {
-  const p = setup({ avail: '1', blocks: 2, endgameMaxRequesters: 3 });
+  const p = setup({ avail: '1', blocks: 2, endgameMaxRequesters: 3, endgameQueue: 2 });
   p.pickBlocks('A', all(1), 1); // block 0
   p.pickBlocks('B', all(1), 1); // block 1
   const c = p.pickBlocks('C', all(1), 1);
@@ -218,8 +228,22 @@ test('released blocks of a piece with data stay in progress and are picked first
   assert.deepEqual(b.map((r) => [r.piece, r.begin]), [1, 2, 3].map((k) => [a[0]?.piece, k * BLOCK]));
 });
 
+test('end-game: duplicates only while the peer has fewer than endgameQueue requests outstanding', () => {
+  const p = setup({ avail: '11', blocks: 2, endgameQueue: 2 });
+  const a = p.pickBlocks('A', all(2), 10);
+  assert.equal(a.length, 4);
+  assert.equal(p.inEndgame(), true);
+  // B has nothing outstanding: it may take two duplicates, not four.
+  const b = p.pickBlocks('B', all(2), 10);
+  assert.equal(b.length, 2);
+  assert.deepEqual(p.pickBlocks('B', all(2), 10), [], 'its end-game queue is full');
+  // One of them arrives: B may take one more.
+  p.blockReceived('B', b[0] as { piece: number; begin: number; length: number });
+  assert.equal(p.pickBlocks('B', all(2), 10).length, 1);
+});
+
 test('reject releases a single request', () => {
-  const p = setup({ avail: '1' });
+  const p = setup({ avail: '1', endgameQueue: 4 });
   const a = p.pickBlocks('A', all(1), 2);
   assert.equal(p.requestFailed('A', a[1] as { piece: number; begin: number; length: number }), true);
   assert.equal(p.requestFailed('A', a[1] as { piece: number; begin: number; length: number }), false);
@@ -243,6 +267,23 @@ test('hash failure resets the piece and names its contributors', () => {
   assert.equal(p.piecesInProgress, 0);
   assert.equal(p.hasPiece(0), false);
   assert.equal(p.pickBlocks('C', all(1), 10).length, 4);
+});
+
+test('a peer with nothing to start is searched again only after the index or its pieces change', () => {
+  const p = setup({ avail: '11', blocks: 1, endgameQueue: 1 });
+  const one = bits('x.');
+  assert.equal(p.pickBlocks('A', one, 1).length, 1); // piece 0
+  assert.equal(p.pickBlocks('B', all(2), 1)[0]?.piece, 1);
+  // Nothing left to start for C (it has piece 0 only, and 0 is in progress): end game takes
+  // over; remembered as "nothing new".
+  const c = bits('x.');
+  assert.deepEqual(p.pickBlocks('C', c, 5).map((r) => r.piece), [0]);
+  // Piece 0 fails its hash check: it is startable again, and C must see it.
+  p.blockReceived('A', { piece: 0, begin: 0, length: BLOCK });
+  p.pieceFailed(0);
+  p.requestFailed('C', { piece: 0, begin: 0, length: BLOCK });
+  assert.deepEqual(p.pickBlocks('C', c, 5).map((r) => r.piece), [0]);
+  assert.equal(p.piecesInProgress, 2);
 });
 
 test('verification', () => {

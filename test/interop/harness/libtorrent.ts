@@ -69,6 +69,22 @@ export interface LtStatus {
   infoHashV2: string | null;
   port?: number;
   done?: boolean;
+  /** With `reportPeers`: the peers connected at that moment. */
+  peerList?: LtPeerInfo[];
+}
+
+/** One connected peer in a progress line (`reportPeers`). */
+export interface LtPeerInfo {
+  /** "IP:PORT" of the remote end of the connection. */
+  address: string;
+  /** libtorrent dialled it (false: the peer connected to libtorrent). */
+  outgoing: boolean;
+  /** libtorrent learned this peer through ut_pex. */
+  pex: boolean;
+  uploaded: number;
+  downloaded: number;
+  seed: boolean;
+  client: string;
 }
 
 export interface LtPeerOptions {
@@ -90,6 +106,12 @@ export interface LtPeerOptions {
   keepSeeding?: boolean;
   /** seed only: trust the data instead of checking it first. */
   seedMode?: boolean;
+  /** Disable ut_pex on this torrent: it neither learns peers from PEX nor sends PEX. */
+  noPex?: boolean;
+  /** Keep seed-to-seed connections open (libtorrent closes them by default). */
+  keepRedundant?: boolean;
+  /** Progress lines carry `peerList` (see LtPeerInfo). */
+  reportPeers?: boolean;
   extraArgs?: string[];
 }
 
@@ -153,6 +175,9 @@ async function startPeer(
   if (o.verbose === true) args.push('--verbose');
   if (o.keepSeeding === true) args.push('--keep-seeding');
   if (o.seedMode === true) args.push('--seed-mode');
+  if (o.noPex === true) args.push('--no-pex');
+  if (o.keepRedundant === true) args.push('--keep-redundant');
+  if (o.reportPeers === true) args.push('--report-peers');
   args.push(...(o.extraArgs ?? []));
   const p = spawnProcess(scope, SYSTEM_PYTHON, args, { name: `libtorrent ${mode}` });
   const ready = await p.waitForJson<LtStatus>((v) => v.event === 'ready', o.readyTimeoutMs ?? 30_000, 'libtorrent ready line');

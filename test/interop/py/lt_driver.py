@@ -7,6 +7,7 @@ Subcommands print JSON on stdout, one object per line:
   check FILE.torrent DATA_DIR [--timeout S]
   seed FILE.torrent DATA_DIR --port P [--peer HOST:PORT]... [--tracker URL]...
   download FILE.torrent|MAGNET OUT_DIR --port P [--peer HOST:PORT]... [--tracker URL]... [--timeout S]
+  (seed and download also take --no-pex, --keep-redundant and --report-peers)
 
 seed and download run a session on HOST:P (loopback by default) with DHT, LSD, UPnP and
 NAT-PMP off and fast reconnects, print {"event":"ready",...} once listening (and, for seed,
@@ -182,6 +183,9 @@ def make_session(args):
     })
     if args.host != "127.0.0.1":
         settings["outgoing_interfaces"] = args.host
+    if getattr(args, "keep_redundant", False):
+        # Two seeds normally drop each other; a test may need them to stay connected.
+        settings["close_redundant_connections"] = False
     return lt.session(settings)
 
 
@@ -209,6 +213,8 @@ def add_params(args, save_path):
     atp.flags = atp.flags & ~lt.torrent_flags.auto_managed & ~lt.torrent_flags.paused
     if getattr(args, "seed_mode", False):
         atp.flags |= lt.torrent_flags.seed_mode
+    if getattr(args, "no_pex", False):
+        atp.flags |= lt.torrent_flags.disable_pex
     return atp
 
 
@@ -228,6 +234,22 @@ def status_line(st, event):
         "infoHashV1": v1,
         "infoHashV2": v2,
     }
+
+
+def peer_list(h):
+    """The connected peers as the progress lines show them with --report-peers."""
+    out = []
+    for p in h.get_peer_info():
+        out.append({
+            "address": "%s:%d" % (p.ip[0], p.ip[1]),
+            "outgoing": bool(p.flags & lt.peer_info.outgoing_connection),
+            "pex": bool(p.source & lt.peer_info.pex),
+            "uploaded": p.total_upload,
+            "downloaded": p.total_download,
+            "seed": bool(p.flags & lt.peer_info.seed),
+            "client": p.client.decode("utf-8", "replace") if isinstance(p.client, bytes) else str(p.client),
+        })
+    return out
 
 
 def report_alerts(ses, args, alerts=None):
@@ -326,7 +348,10 @@ def run_peer(args, mode):
             h.force_reannounce(0, -1, lt.reannounce_flags_t.ignore_min_interval)
             last_announce = now
         if now - last_progress >= args.progress_interval:
-            emit(status_line(st, "progress"))
+            line = status_line(st, "progress")
+            if args.report_peers:
+                line["peerList"] = peer_list(h)
+            emit(line)
             last_progress = now
         ses.wait_for_alert(200)
         report_alerts(ses, args)
@@ -383,6 +408,11 @@ def main():
         s.add_argument("--verbose", action="store_true", help="print every alert")
         s.add_argument("--keep-seeding", action="store_true", help="download: keep running as a seed when done")
         s.add_argument("--seed-mode", action="store_true", help="trust the data without checking it")
+        s.add_argument("--no-pex", action="store_true", help="disable ut_pex for this torrent (neither use nor send it)")
+        s.add_argument("--keep-redundant", action="store_true",
+                       help="keep seed-to-seed connections (close_redundant_connections off)")
+        s.add_argument("--report-peers", action="store_true",
+                       help="progress lines carry peerList: each connected peer's address, direction and bytes")
 
     args = p.parse_args()
     handler = {"create": cmd_create, "info": cmd_info, "check": cmd_check,
