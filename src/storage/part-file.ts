@@ -200,13 +200,23 @@ export class PartFile {
   }
 }
 
-/** Positional writev that finishes partial writes. */
+/**
+ * Bytes per write system call. A call that writes a whole 1 MiB piece (or a batch of them) makes
+ * the kernel allocate page-cache folios that large, and once a big file's dirty pages are being
+ * written back, finding such high-order memory costs more system time than the copy itself.
+ * Measured on ext4 (Linux 6.18, fresh 4 GiB file, buffered): 1 MiB per call 1.5-1.9 s of system
+ * time per GiB, 256 KiB 0.35, 64 KiB 0.58, 16 KiB 0.43; a 1 GiB file costs ~0.2 s either way.
+ */
+export const MAX_WRITE_BYTES = 256 * 1024;
+
+/** Positional writev that finishes partial writes, at most MAX_WRITE_BYTES per call. */
 export async function writevAll(h: FileHandle, buffers: readonly Uint8Array[], position: number, path: string): Promise<void> {
   let total = 0;
   for (const b of buffers) total += b.length;
   let done = 0;
-  let pending: readonly Uint8Array[] = buffers;
   while (done < total) {
+    const end = Math.min(total, done + MAX_WRITE_BYTES);
+    const pending = done === 0 && end === total ? buffers : sliceRange(buffers, done, end);
     let n: number;
     try {
       n = (await h.writev(pending as Uint8Array[], position + done)).bytesWritten;
@@ -215,17 +225,18 @@ export async function writevAll(h: FileHandle, buffers: readonly Uint8Array[], p
     }
     if (n <= 0) throw new StorageError('STORAGE_IO', `storage: write ${path} made no progress at ${position + done}`, { path });
     done += n;
-    if (done < total) pending = sliceFrom(buffers, done);
   }
 }
 
-function sliceFrom(buffers: readonly Uint8Array[], start: number): Uint8Array[] {
+/** Views of the bytes [start, end) of the concatenation of `buffers`. */
+function sliceRange(buffers: readonly Uint8Array[], start: number, end: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let pos = 0;
   for (const b of buffers) {
-    const end = pos + b.length;
-    if (end > start) out.push(pos >= start ? b : b.subarray(start - pos));
-    pos = end;
+    const bEnd = pos + b.length;
+    if (bEnd > start && pos < end) out.push(b.subarray(Math.max(0, start - pos), Math.min(b.length, end - pos)));
+    pos = bEnd;
+    if (pos >= end) break;
   }
   return out;
 }
