@@ -1,7 +1,9 @@
 // Iterative Kademlia lookup (BEP 5) as a pure state machine: the caller reports responses,
 // "slow" marks and failures; the lookup says which candidates to query next and when it is done.
 //
-// alpha = 3 queries are kept active among the k closest live candidates. A query that passes its
+// alpha = 3 queries are kept active among the k closest live candidates. Once the closest live
+// candidate has answered (nothing closer is left to find), the rest of the k closest are queried
+// at once, as in Kademlia's final round, rather than alpha at a time. A query that passes its
 // short (slow) timeout stops counting against alpha, and so does one whose candidate closer
 // answers have pushed out of the k closest: the next candidate is queried at once, so a lookup
 // never sits waiting for a timeout while unqueried candidates remain (a late answer is still
@@ -151,19 +153,27 @@ export class Lookup {
     if (this.finished) return [];
     const out: Candidate[] = [];
     let active = this.activeInWindow();
+    // Kademlia's last step: once the closest candidate has answered without naming anyone closer,
+    // the unqueried ones among the k closest live candidates are queried together.
+    const converged = this.converged();
     let counted = 0;
+    let live = 0;
     let pending = false;
     for (const c of this.candidates) {
       if (counted >= this.k) break;
       switch (c.state) {
         case 'responded':
-          if (!this.requireCompliant || this.compliant(c)) counted++;
+          if (!this.requireCompliant || this.compliant(c)) {
+            counted++;
+            live++;
+          }
           break;
         case 'inflight':
           pending = true;
+          live++;
           break;
         case 'new':
-          if (active < this.alpha && this.queries < this.maxQueries) {
+          if ((active < this.alpha || (converged && live < this.k)) && this.queries < this.maxQueries) {
             c.state = 'inflight';
             active++;
             this.queries++;
@@ -171,6 +181,7 @@ export class Lookup {
             out.push(c);
           }
           pending = true;
+          live++;
           break;
         default:
           break; // failed or slow: skipped
@@ -225,6 +236,18 @@ export class Lookup {
     if (good.length >= n) return good.slice(0, n);
     // BEP 42: store on the closest compliant nodes, and top up with others only if too few
     return [...good, ...all.filter((c) => !this.compliant(c)).slice(0, n - good.length)];
+  }
+
+  /**
+   * Whether the search has converged: the closest candidate that has not failed or gone slow has
+   * answered (so it named no one closer that is still unknown to us).
+   */
+  private converged(): boolean {
+    for (const c of this.candidates) {
+      if (c.state === 'failed' || c.state === 'slow') continue;
+      return c.state === 'responded' && c.id !== undefined && (!this.requireCompliant || this.compliant(c));
+    }
+    return false;
   }
 
   /**

@@ -43,7 +43,8 @@ test('a lookup over a static network converges on the true k closest', () => {
     for (;;) {
       const batch = l.next();
       if (l.done) break;
-      assert.ok(batch.length <= 3);
+      // alpha at a time, except the final round (up to k at once once the closest has answered)
+      assert.ok(batch.length <= 8);
       const inflight: Candidate[] = [...batch];
       // answer one at a time, most recent first, to exercise ordering
       const c = inflight.pop() ?? (assert.fail('no query while not done') as never);
@@ -58,6 +59,32 @@ test('a lookup over a static network converges on the true k closest', () => {
     assert.ok(hits >= 7, `trial ${trial}: found ${hits}/8 of the true closest`);
     assert.ok(l.maxRound >= 2);
   }
+});
+
+test('once the closest candidate has answered, the rest of the k closest are queried together', () => {
+  const target = new Uint8Array(20);
+  const at = (d: number): NodeContact => ({ id: Uint8Array.of(d, ...new Uint8Array(19)), host: `10.1.0.${d}`, port: 6881 });
+  const l = new Lookup(target, { k: 4, alpha: 2 });
+  l.add([1, 2, 3, 4, 5, 6].map(at));
+  const first = l.next();
+  assert.deepEqual(first.map((c) => c.host), ['10.1.0.1', '10.1.0.2'], 'alpha = 2 while the search is still closing in');
+  // a reply from a farther node does not end the search phase
+  l.responded(first[1]!, at(2).id, []);
+  assert.deepEqual(l.next().map((c) => c.host), ['10.1.0.3'], 'still alpha at a time');
+  // the closest answers and names no one closer: query the rest of the k closest at once
+  l.responded(first[0]!, at(1).id, []);
+  assert.deepEqual(l.next().map((c) => c.host), ['10.1.0.4']);
+  assert.equal(l.counts().inflight, 2);
+  // a closer node appearing puts the search back to alpha at a time
+  const l2 = new Lookup(target, { k: 5, alpha: 2 });
+  l2.add([3, 4, 5, 6, 7, 8].map(at));
+  const a = l2.next();
+  l2.responded(a[0]!, at(3).id, [at(1)]);
+  const b = l2.next();
+  assert.deepEqual(b.map((c) => c.host), ['10.1.0.1'], 'the closer node is queried, alpha still bounds the search');
+  l2.responded(b[0]!, at(1).id, []);
+  assert.deepEqual(l2.next().map((c) => c.host), ['10.1.0.5', '10.1.0.6'], 'converged: the rest of the window at once');
+  assert.ok(!l2.idleWithWork());
 });
 
 test('a slow query frees its slot at once; a failure too; the lookup ends without waiting for slow ones', () => {
