@@ -3,12 +3,12 @@
 // replaced per hour, and a size series up to 100,000 nodes to show how lookup rounds grow.
 // Virtual clock, seeded PRNG, per-node access latency (5-50 ms one way), 1 % packet loss.
 //
-// usage: tsx sim/dht.ts [--seed N] [--only static|churn|scale] [--quick] [--append] [--raw] [--sizes N,N]
+// usage: npm run sim:dht -- [--seed N] [--only static|churn|scale] [--quick] [--append] [--raw] [--sizes N,N]
 //   --quick   small networks (1,000 nodes; scale series to 10,000) for a fast check
 //   --append  append the report to bench/RESULTS.md
 //   --raw     skip the KRPC codec round trip in every scenario (faster; the codec is tested apart)
 //   --sizes   network sizes of the scale series (default 1000,10000,100000)
-// For 100,000 nodes use `tsx sim/dht/fast.ts` with the same options (bundled, same results, faster).
+// `npm run sim:dht` runs it bundled by esbuild with plain node (scripts/sim-fast.mjs): same results, faster.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { percentile, runScenario, type ScenarioOptions, type ScenarioResult } from './dht/scenario.js';
