@@ -304,25 +304,13 @@ export class PiecePicker {
     const uniqueFirst = !this.sequentialMode && this.have.count >= this.randomFirst;
     // Availability counts this peer unless it is a seed (or never announced anything).
     const onlyHere = this.announced.get(peer) === false ? 1 : 0;
+    const onlyFromHere = (p: number): boolean => uniqueFirst && (this.avail[p] as number) <= onlyHere;
     if (uniqueFirst) {
-      for (const d of partials) {
-        if ((this.avail[d.piece] as number) > onlyHere) continue;
-        this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
-        if (out.length >= max) return out;
-        this.flight.takeFree(d, peer, out, max);
-        if (out.length >= max) return out;
-      }
+      if (this.takePartials(peer, partials, onlyFromHere, getSource, out, max)) return out;
       this.takeNewPieces(peer, getSource, out, max, 1, onlyHere);
       if (out.length >= max) return out;
     }
-    for (const d of partials) {
-      if (uniqueFirst && (this.avail[d.piece] as number) <= onlyHere) continue; // done above
-      // A not-yet-started piece of strictly higher priority beats this partial piece.
-      this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
-      if (out.length >= max) return out;
-      this.flight.takeFree(d, peer, out, max);
-      if (out.length >= max) return out;
-    }
+    if (this.takePartials(peer, partials, (p) => !onlyFromHere(p), getSource, out, max)) return out;
     const stamp = allowed === undefined ? this.indexVersion * (this.geometry.pieceCount + 1) + peerHas.count : -1;
     if (stamp < 0 || this.nothingNew.get(peer) !== stamp) {
       if (this.takeNewPieces(peer, getSource, out, max, 1) && stamp >= 0) this.nothingNew.set(peer, stamp);
@@ -364,6 +352,23 @@ export class PiecePicker {
       || (seq ? 0 : a.none / a.blockCount - b.none / b.blockCount)
       || a.piece - b.piece);
     return list;
+  }
+
+  /**
+   * Free blocks of the partial pieces that `keep` selects, in the given order, each after any
+   * new piece of strictly higher priority. True when `out` is full.
+   */
+  private takePartials(peer: PeerId, partials: readonly DownloadingPiece[], keep: (piece: number) => boolean,
+    getSource: () => PieceSource, out: BlockRequest[], max: number): boolean {
+    for (const d of partials) {
+      if (!keep(d.piece)) continue;
+      // A not-yet-started piece of strictly higher priority beats this partial piece.
+      this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
+      if (out.length >= max) return true;
+      this.flight.takeFree(d, peer, out, max);
+      if (out.length >= max) return true;
+    }
+    return false;
   }
 
   /**
