@@ -313,6 +313,7 @@ export class DhtCore {
       alpha: this.opts.alpha,
       requireCompliant: this.opts.enforceNodeId,
       exclude: this.idValue,
+      wantsValues: spec.kind !== 'find_node',
       isCompliant: (c) => isCompliantNode(c.id, c.host),
     });
     const startedAt = this.now;
@@ -349,6 +350,7 @@ export class DhtCore {
           onReply: (r) => {
             if (finished) return;
             c.token = r.r.token;
+            if ((r.r.values !== undefined && r.r.values.length > 0) || r.r.v !== undefined) lookup.foundValues();
             spec.onReply?.(c, r.r);
             const nodes = ((spec.family === 4 ? r.r.nodes : r.r.nodes6) ?? []).filter(usable);
             const t = this.tables.get(spec.family);

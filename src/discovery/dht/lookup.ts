@@ -9,6 +9,11 @@
 // never sits waiting for a timeout while unqueried candidates remain (a late answer is still
 // used). Termination is the closest-set rule: the lookup is done when the k closest candidates
 // that have not failed or gone slow have all answered, or when nothing is left to query.
+// A lookup for values (get_peers, get) that has found none yet also waits for its slow queries
+// closer than the k-th responder, until they answer or fully time out: the nodes holding an
+// announce are the closest ones, and on a loaded host they are the ones that go slow, so ending
+// without them returns nothing although the peers exist. Once values are in hand, a slow one can
+// only add more, and the lookup ends as usual (libtorrent likewise hands peers over as they come).
 // Candidates carry the round (hop count) at which they were found, for the simulator's round
 // statistics. With BEP 42 enforcement only compliant responders count toward the closest set.
 import type { KrpcAddress, NodeContact } from '../../krpc/index.js';
@@ -46,6 +51,8 @@ export interface LookupOptions {
   readonly requireCompliant?: boolean;
   /** Our own id: never a candidate. */
   readonly exclude?: Uint8Array;
+  /** A lookup for values (get_peers, get): until foundValues(), slow queries in the closest set are waited for. */
+  readonly wantsValues?: boolean;
   /** BEP 42 check of a responder (default: every node passes). */
   readonly isCompliant?: (c: NodeContact) => boolean;
 }
@@ -63,6 +70,8 @@ export class Lookup {
   private readonly byId = new Set<string>();
   private queries = 0;
   private finished = false;
+  private readonly wantsValues: boolean;
+  private valuesFound = false;
   /** Deepest round queried so far. */
   maxRound = 0;
 
@@ -73,6 +82,7 @@ export class Lookup {
     this.maxQueries = opts.maxQueries ?? 256;
     this.requireCompliant = opts.requireCompliant ?? false;
     this.exclude = opts.exclude;
+    this.wantsValues = opts.wantsValues ?? false;
     this.compliantFn = opts.isCompliant;
   }
 
@@ -159,6 +169,10 @@ export class Lookup {
     let counted = 0;
     let live = 0;
     let pending = false;
+    // A slow query to a candidate closer than the k-th responder may still answer with the values
+    // we look for: while we have none, the lookup waits for it (it holds no alpha slot meanwhile,
+    // so this never idles while candidates are unqueried).
+    let slowInWindow = false;
     for (const c of this.candidates) {
       if (counted >= this.k) break;
       switch (c.state) {
@@ -183,11 +197,15 @@ export class Lookup {
           pending = true;
           live++;
           break;
+        case 'slow':
+          if (this.wantsValues && !this.valuesFound) slowInWindow = true;
+          break;
         default:
-          break; // failed or slow: skipped
+          break; // failed: skipped
       }
     }
-    if (!pending || (active === 0 && out.length === 0)) this.finished = true;
+    if (!pending && !slowInWindow) this.finished = true;
+    else if (active === 0 && out.length === 0 && !slowInWindow) this.finished = true;
     return out;
   }
 
@@ -211,6 +229,11 @@ export class Lookup {
     }
     c.state = 'responded';
     this.add(nodes, c);
+  }
+
+  /** A reply carried what the lookup is for (peers, an item). */
+  foundValues(): void {
+    this.valuesFound = true;
   }
 
   /** Past its short timeout: stop counting it against alpha (a late reply is still taken). */

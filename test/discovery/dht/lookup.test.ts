@@ -87,36 +87,98 @@ test('once the closest candidate has answered, the rest of the k closest are que
   assert.ok(!l2.idleWithWork());
 });
 
-test('a slow query frees its slot at once; a failure too; the lookup ends without waiting for slow ones', () => {
+/** Runs a lookup whose closest candidate goes slow while the rest answer with no new nodes. */
+function closestGoesSlow(opts: { wantsValues: boolean; valuesFrom?: number }): { l: Lookup; slow: Candidate; sorted: NodeContact[]; idOf: (c: Candidate) => Uint8Array } {
   const nodes = network(20, 3);
   const target = new Uint8Array(20);
-  const l = new Lookup(target, { k: 2, alpha: 3 });
-  l.add(nodes.slice(0, 6));
+  const sorted = [...nodes].sort((a, b) => compareDistance(a.id, b.id, target));
+  const idOf = (c: Candidate): Uint8Array => nodes.find((x) => x.host === c.host)!.id;
+  const l = new Lookup(target, { k: 2, alpha: 3, wantsValues: opts.wantsValues });
+  l.add(sorted.slice(0, 6));
   const first = l.next();
-  assert.equal(first.length, 3);
+  l.slow(first[0]!);
+  let batch = [...first.slice(1), ...l.next()];
+  for (let i = 0; i < 10 && batch.length > 0; i++) {
+    for (const c of batch) {
+      if (opts.valuesFrom !== undefined && c.host === sorted[opts.valuesFrom]!.host) l.foundValues();
+      l.responded(c, idOf(c), []);
+    }
+    batch = l.next();
+  }
+  return { l, slow: first[0]!, sorted, idOf };
+}
+
+test('a lookup for values that found none waits for a slow query in the closest set; one that found some does not; find_node does not', () => {
+  const waiting = closestGoesSlow({ wantsValues: true });
+  assert.ok(!waiting.l.done);
+  assert.equal(waiting.l.counts().inflight, 0);
+  assert.ok(!waiting.l.idleWithWork());
+  assert.ok(closestGoesSlow({ wantsValues: true, valuesFrom: 1 }).l.done, 'values in hand: no wait');
+  assert.ok(closestGoesSlow({ wantsValues: false }).l.done, 'find_node: no wait');
+});
+
+test('a slow query frees its slot at once; a failure too; a slow one in the closest set is waited for', () => {
+  const nodes = network(20, 3);
+  const target = new Uint8Array(20);
+  const sorted = [...nodes].sort((a, b) => compareDistance(a.id, b.id, target));
+  const idOf = (c: Candidate): Uint8Array => nodes.find((x) => x.host === c.host)!.id;
+  const l = new Lookup(target, { k: 2, alpha: 3, wantsValues: true });
+  l.add(sorted.slice(0, 6));
+  const first = l.next();
+  assert.deepEqual(first.map((c) => c.host), sorted.slice(0, 3).map((c) => c.host));
   assert.deepEqual(l.next(), []);
   assert.ok(!l.idleWithWork());
-  l.slow(first[0]!);
+  l.slow(first[0]!); // the closest candidate goes slow
   const second = l.next();
   assert.equal(second.length, 1, 'one new query replaces the slow one');
   l.failed(first[1]!);
-  assert.equal(l.next().length, 1);
+  const third = l.next();
+  assert.equal(third.length, 1);
   assert.ok(!l.idleWithWork());
-  // everything else answers with no new nodes
-  let batch = [first[2]!, ...second];
-  for (let i = 0; i < 10 && !l.done; i++) {
-    for (const c of batch) l.responded(c, nodes.find((x) => x.host === c.host)!.id, []);
-    const inflight = l.counts().inflight;
+  // everything else answers with no new nodes: the closest set is complete without the slow one
+  let batch = [first[2]!, ...second, ...third];
+  for (let i = 0; i < 10 && batch.length > 0; i++) {
+    for (const c of batch) l.responded(c, idOf(c), []);
     batch = l.next();
-    if (inflight > 0 && batch.length === 0 && !l.done) {
-      // answer what is still in flight
-      break;
-    }
   }
-  // a late answer from the slow one is still accepted while running
-  if (!l.done) l.responded(first[0]!, nodes.find((x) => x.host === first[0]!.host)!.id, []);
-  l.next();
-  assert.ok(l.done || l.counts().inflight > 0);
+  assert.equal(l.counts().inflight, 0);
+  assert.ok(!l.done, 'not done while the slow query closer than the k-th responder is outstanding');
+  assert.ok(!l.idleWithWork(), 'and nothing is left unqueried meanwhile');
+  // its late answer counts: it is now among the closest responders
+  l.responded(first[0]!, idOf(first[0]!), []);
+  assert.deepEqual(l.next(), []);
+  assert.ok(l.done);
+  assert.equal(l.closestResponded(1)[0]!.host, sorted[0]!.host);
+});
+
+test('a slow query that fully times out ends the wait; a slow one beyond the closest set is not waited for', () => {
+  const nodes = network(20, 5);
+  const target = new Uint8Array(20);
+  const sorted = [...nodes].sort((a, b) => compareDistance(a.id, b.id, target));
+  const idOf = (c: Candidate): Uint8Array => nodes.find((x) => x.host === c.host)!.id;
+  // the closest goes slow and then fails
+  const a = new Lookup(target, { k: 2, alpha: 3, wantsValues: true });
+  a.add(sorted.slice(0, 4));
+  const fa = a.next();
+  a.slow(fa[0]!);
+  for (let batch = [fa[1]!, fa[2]!, ...a.next()], i = 0; i < 10 && batch.length > 0; i++) {
+    for (const c of batch) a.responded(c, idOf(c), []);
+    batch = a.next();
+  }
+  assert.ok(!a.done);
+  a.failed(fa[0]!);
+  assert.deepEqual(a.next(), []);
+  assert.ok(a.done);
+  // the third closest goes slow: the two closest answer, so it cannot change the result
+  const b = new Lookup(target, { k: 2, alpha: 3, wantsValues: true });
+  b.add(sorted.slice(0, 3));
+  const fb = b.next();
+  b.slow(fb[2]!);
+  b.next();
+  b.responded(fb[0]!, idOf(fb[0]!), []);
+  b.responded(fb[1]!, idOf(fb[1]!), []);
+  assert.deepEqual(b.next(), []);
+  assert.ok(b.done);
 });
 
 test('an empty lookup is done at once; bootstrap seeds without ids are queried first and re-sorted', () => {
