@@ -52,6 +52,8 @@ export interface TorrentOptions {
   readonly listenPort?: number;
   /** Regular unchoke slots (default 4; BEP 3). */
   readonly uploadSlots?: number;
+  /** Regular unchoke slots while seeding (default 16; see choker.ts). */
+  readonly seedUploadSlots?: number;
   /** Memory for pieces being downloaded (default 48 MiB). */
   readonly maxInflightBytes?: number;
   readonly sequential?: boolean;
@@ -212,7 +214,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       onWarning: (e) => this.emit('warning', e),
     });
     this.cache = new PieceCache(8 * 1024 * 1024, (p) => this.storage.readPiece(p));
-    this.choker = new Choker({ slots: opts.uploadSlots ?? 4, random: this.random });
+    this.choker = new Choker({ slots: opts.uploadSlots ?? 4, seedSlots: opts.seedUploadSlots ?? 16, random: this.random });
     this.upLimit = opts.uploadLimiter ?? new TokenBucket(this.sched, 0);
     this.downLimit = opts.downloadLimiter ?? new TokenBucket(this.sched, 0);
     const now = this.sched.now();

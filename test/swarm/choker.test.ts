@@ -99,9 +99,21 @@ test('seeding: rank by upload rate to the peer; seeds and uninterested peers sta
     peer('s', { isSeed: true, interested: false, uploadRate: 1e9 }),
     peer('u', { interested: false, uploadRate: 1e9, amChoking: false }),
   ];
-  const c = new Choker({ random: xoshiro128ss(5), slots: 2, optimisticSlots: 0 });
+  const c = new Choker({ random: xoshiro128ss(5), slots: 1, seedSlots: 2, optimisticSlots: 0 });
   const d = c.tick(peers, 0, true);
   assert.deepEqual(d, { unchoke: ['b', 'c'], choke: ['u'] });
+});
+
+test('a seed has its own, larger slot count (16 by default); becoming a seed runs a full round at once', () => {
+  const peers = Array.from({ length: 30 }, (_, i) => peer(`p${i}`, { downloadRate: i, uploadRate: i }));
+  const c = new Choker({ random: xoshiro128ss(12), optimisticSlots: 0 });
+  apply(peers, c.tick(peers, 0, false));
+  assert.equal(unchoked(peers).length, 4);
+  assert.equal(c.slots, 4);
+  apply(peers, c.tick(peers, 1000, true)); // the last piece verified: now seeding, mid-round
+  assert.equal(unchoked(peers).length, 16);
+  assert.equal(c.slots, 16);
+  assert.deepEqual(unchoked(peers), peers.slice(14).map((p) => String(p.id)).sort(), 'the 16 we upload to fastest');
 });
 
 test('a freed slot is refilled before the next round, best waiting peer first', () => {
