@@ -157,16 +157,9 @@ test('a slow query that fully times out ends the wait; a slow one beyond the clo
   const sorted = [...nodes].sort((a, b) => compareDistance(a.id, b.id, target));
   const idOf = (c: Candidate): Uint8Array => nodes.find((x) => x.host === c.host)!.id;
   // the closest goes slow and then fails
-  const a = new Lookup(target, { k: 2, alpha: 3, wantsValues: true });
-  a.add(sorted.slice(0, 4));
-  const fa = a.next();
-  a.slow(fa[0]!);
-  for (let batch = [fa[1]!, fa[2]!, ...a.next()], i = 0; i < 10 && batch.length > 0; i++) {
-    for (const c of batch) a.responded(c, idOf(c), []);
-    batch = a.next();
-  }
+  const { l: a, slow } = closestGoesSlow({ wantsValues: true });
   assert.ok(!a.done);
-  a.failed(fa[0]!);
+  a.failed(slow);
   assert.deepEqual(a.next(), []);
   assert.ok(a.done);
   // the third closest goes slow: the two closest answer, so it cannot change the result
