@@ -43,6 +43,8 @@ export class PeerState {
    * or writes were backed up): retry when pieces verify or the peer announces a wanted piece.
    */
   starved = true;
+  /** When it last asked us for a block, or we last unchoked it: whether it uses its slot. */
+  lastWantAt = 0;
   /** When we last sent anything (keep-alives) and last unchoked it (optimistic rotation). */
   lastSendAt: number;
   readonly connectedAt: number;

@@ -110,6 +110,8 @@ const MAX_UPLOAD_QUEUE = 2000;
  */
 const UPLOAD_LOW_WATER = 32 * 1024;
 const UPLOAD_HIGH_WATER = 1024 * 1024;
+/** An unchoked peer that asks us for nothing this long leaves its regular slot to another (choker.ts). */
+const IDLE_SLOT_MS = 1500;
 const UPLOAD_BUFFER_MS = 500;
 const KEEP_ALIVE_MS = 90_000;
 /** Rejected requests for announced pieces, while unchoked, before the peer counts as a liar. */
@@ -730,6 +732,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       return this.drop(peer, new TorrentError('PEER_FLOOD', `more than ${MAX_UPLOAD_QUEUE} requests queued`));
     }
     peer.uploads.push(m);
+    peer.lastWantAt = this.sched.now();
     this.serve(peer);
   }
 
@@ -824,6 +827,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         connectedAt: p.connectedAt,
         snubbed: p.requests.snubbed,
         isSeed: p.seed || p.has.hasAll(),
+        idle: !p.amChoking && p.uploads.length === 0 && p.conn.pendingBytes === 0 && now - p.lastWantAt >= IDLE_SLOT_MS,
       });
     }
     const d = this.choker.tick(snapshot, now, this.isSeed);
@@ -840,6 +844,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private setChoke(peer: PeerState, choke: boolean): void {
     if (peer.amChoking === choke) return;
     peer.amChoking = choke;
+    if (!choke) peer.lastWantAt = this.sched.now();
     this.sendTo(peer, choke ? CHOKE : UNCHOKE);
     if (choke) {
       // BEP 6: requests we will not serve are rejected explicitly; BEP 3 peers infer it from the choke.

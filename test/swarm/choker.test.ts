@@ -128,6 +128,27 @@ test('a freed slot is refilled before the next round, best waiting peer first', 
   assert.deepEqual(d, { unchoke: ['a', 'b'], choke: ['e'] });
 });
 
+test('a peer that leaves its regular slot idle is benched until the next full round; seeds bench nobody', () => {
+  const peers = ['a', 'b', 'c', 'd'].map((id, i) => peer(id, { downloadRate: (i + 1) * 1000 }));
+  const c = new Choker({ random: xoshiro128ss(13), slots: 2, optimisticSlots: 0 });
+  apply(peers, c.tick(peers, 0, false));
+  assert.deepEqual(unchoked(peers), ['c', 'd']);
+  (peers[3] as ChokerPeer).idle = true; // 'd' asks for nothing
+  apply(peers, c.tick(peers, 2000, false));
+  assert.deepEqual(unchoked(peers), ['b', 'c'], 'the next best takes the slot');
+  (peers[3] as ChokerPeer).idle = false;
+  apply(peers, c.tick(peers, 5000, false));
+  assert.deepEqual(unchoked(peers), ['b', 'c'], 'benched for the rest of the round');
+  apply(peers, c.tick(peers, 10_000, false));
+  assert.deepEqual(unchoked(peers), ['c', 'd'], 'back on its rate at the full round');
+  const seeding = new Choker({ random: xoshiro128ss(14), seedSlots: 2, optimisticSlots: 0 });
+  const s = ['a', 'b', 'c'].map((id, i) => peer(id, { uploadRate: (i + 1) * 1000 }));
+  apply(s, seeding.tick(s, 0, true));
+  (s[2] as ChokerPeer).idle = true;
+  apply(s, seeding.tick(s, 2000, true));
+  assert.deepEqual(unchoked(s), ['b', 'c']);
+});
+
 test('a newly interested peer gets a free slot immediately', () => {
   const peers = [peer('a', { downloadRate: 5 }), peer('b', { interested: false })];
   const c = new Choker({ random: xoshiro128ss(7), optimisticSlots: 0 });
