@@ -204,8 +204,7 @@ export class Lookup {
           break; // failed: skipped
       }
     }
-    if (!pending && !slowInWindow) this.finished = true;
-    else if (active === 0 && out.length === 0 && !slowInWindow) this.finished = true;
+    if (!slowInWindow && (!pending || (active === 0 && out.length === 0))) this.finished = true;
     return out;
   }
 
