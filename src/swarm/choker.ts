@@ -34,8 +34,8 @@
 // utilization from 92.6% to 94.2% and the tit-for-tat correlation from 0.76 to 0.79; at 200 peers
 // with free-riders from 0.54 to 0.62. Only regular slots while downloading: a variant that also
 // benched at seeds and in the optimistic slot left a 200-peer swarm's last pieces waiting for the
-// 30 s optimistic rotation. We choke
-// peers that are not interested (BEP 3 lets them stay unchoked; choking keeps the slot count exact).
+// 30 s optimistic rotation. We choke peers that are not interested (BEP 3 lets them stay
+// unchoked; choking keeps the slot count exact).
 //
 // Input is a snapshot of the peers on each call; output is only the changes to apply.
 import { SwarmError } from './errors.js';
@@ -118,9 +118,9 @@ export class Choker {
   }
 
   /** Changes the slot counts; the next tick runs a full round. */
-  setSlots(regular: number, optimistic = this.optimisticSlots, seeding = this.seedSlots): void {
+  setSlots(regular: number, optimistic = this.optimisticSlots, seed = this.seedSlots): void {
     this.regularSlots = checkSlots(regular);
-    this.seedSlots = checkSlots(seeding);
+    this.seedSlots = checkSlots(seed);
     this.optimisticSlots = checkSlots(optimistic);
     this.nextRound = -Infinity;
   }
@@ -160,8 +160,8 @@ export class Choker {
       return p !== undefined && this.eligible(p);
     };
     if (!seeding) for (const id of this.regular) if (byId.get(id)?.idle === true) this.benched.add(id);
-    this.regular = new Set([...this.regular].filter((id) => stillValid(id) && !(byId.get(id) as ChokerPeer).snubbed && !this.benched.has(id)));
-    this.optimistic = new Set([...this.optimistic].filter((id) => stillValid(id) && !this.regular.has(id) && !this.benched.has(id)));
+    this.regular = new Set([...this.regular].filter((id) => stillValid(id) && !(byId.get(id) as ChokerPeer).snubbed));
+    this.optimistic = new Set([...this.optimistic].filter((id) => stillValid(id) && !this.regular.has(id)));
     if (this.regular.size < this.slots) {
       for (const p of this.ranked(peers, seeding)) {
         if (this.regular.size >= this.slots) break;
