@@ -26,16 +26,29 @@ try {
   console.error(`sim:swarm-one: ${(e as Error).message}\n${USAGE}`);
   process.exit(2);
 }
+const count = (name: string, v: string, min: number): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) {
+    console.error(`sim:swarm-one: --${name} must be an integer >= ${min}, got ${v}\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+const freeRiders = Number(a['free-riders']);
+if (!(freeRiders >= 0 && freeRiders < 1)) {
+  console.error(`sim:swarm-one: --free-riders must be a fraction in [0, 1), got ${a['free-riders']}\n${USAGE}`);
+  process.exit(2);
+}
 const cfg = defaultConfig({
-  seed: Number(a.seed),
-  pieceCount: Number(a.pieces),
+  seed: count('seed', a.seed, 0),
+  pieceCount: count('pieces', a.pieces, 1),
   pieceLength: 64 * 1024,
-  peers: Number(a.peers),
+  peers: count('peers', a.peers, 1),
   seeders: { count: 1, upload: 50 * Mbit, download: 100 * Mbit },
   arrivals: { kind: 'flash', windowMs: 1000 },
   seedTimeMs: a['leave-on-complete'] ? 0 : Infinity,
   maxTimeMs: 2 * 3600_000,
-  freeRiders: Number(a['free-riders']),
+  freeRiders,
 });
 const r = await new Simulation(cfg).run();
 
