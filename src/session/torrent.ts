@@ -54,6 +54,8 @@ export interface TorrentOptions {
   readonly uploadSlots?: number;
   /** Regular unchoke slots while seeding (default 16; see choker.ts). */
   readonly seedUploadSlots?: number;
+  /** Slots opened on top of those while the uplink idles (default 8; see choker.ts). */
+  readonly extraUploadSlots?: number;
   /** Memory for pieces being downloaded (default 48 MiB). */
   readonly maxInflightBytes?: number;
   readonly sequential?: boolean;
@@ -216,7 +218,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       onWarning: (e) => this.emit('warning', e),
     });
     this.cache = new PieceCache(8 * 1024 * 1024, (p) => this.storage.readPiece(p));
-    this.choker = new Choker({ slots: opts.uploadSlots ?? 4, seedSlots: opts.seedUploadSlots ?? 16, random: this.random });
+    this.choker = new Choker({
+      slots: opts.uploadSlots ?? 4, seedSlots: opts.seedUploadSlots ?? 16, maxExtraSlots: opts.extraUploadSlots, random: this.random,
+    });
     this.upLimit = opts.uploadLimiter ?? new TokenBucket(this.sched, 0);
     this.downLimit = opts.downloadLimiter ?? new TokenBucket(this.sched, 0);
     const now = this.sched.now();
@@ -812,12 +816,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.rechoke();
   }
 
-  /** Applies the choker's changes; it runs a full round itself every 10 s and repairs in between. */
-  private rechoke(): void {
+  /**
+   * Applies the choker's changes; it runs a full round itself every 10 s and repairs in between.
+   * `sampleUplink` (the 1 s tick): tell the choker whether our uplink is idle right now, nothing
+   * queued for any unchoked peer, so that it can open extra slots.
+   */
+  private rechoke(sampleUplink = false): void {
     if (this.stopped) return;
     const now = this.sched.now();
     const snapshot: ChokerPeer[] = [];
+    let uplinkIdle = sampleUplink;
     for (const p of this.peers.values()) {
+      if (!p.amChoking && (p.uploads.length > 0 || p.conn.pendingBytes > 0)) uplinkIdle = false;
       snapshot.push({
         id: p.key,
         interested: p.peerInterested,
@@ -830,7 +840,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         idle: !p.amChoking && p.uploads.length === 0 && p.conn.pendingBytes === 0 && now - p.lastWantAt >= IDLE_SLOT_MS,
       });
     }
-    const d = this.choker.tick(snapshot, now, this.isSeed);
+    const d = this.choker.tick(snapshot, now, this.isSeed, uplinkIdle);
     for (const key of d.choke) {
       const p = this.peers.get(String(key));
       if (p) this.setChoke(p, true);
@@ -878,7 +888,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     // Peers whose pipelines are full need nothing; timed-out blocks are free for anyone again.
     for (const peer of this.peers.values()) if (released || peer.starved) this.fillRequests(peer);
-    this.rechoke();
+    this.rechoke(true);
     this.extensions.exchangePeers(this.peers.values(), now);
   }
 

@@ -37,6 +37,19 @@
 // 30 s optimistic rotation. We choke peers that are not interested (BEP 3 lets them stay
 // unchoked; choking keeps the slot count exact).
 //
+// The slot count also follows the uplink (default up to 8 extra slots). A peer that has few pieces
+// can send each one only to the peers it unchokes, so while a swarm ramps up a fast uplink with 4
+// partners runs dry between the pieces it receives: in the simulator's 300-peer flash crowd the
+// 20 Mbit/s peers used 45-60% of their upload for the first 12 s, with 40 interested peers waiting.
+// So each tick that finds nothing queued on any unchoked connection (the engine's sample of an
+// idle uplink) opens one more slot for the best waiting peer, up to the cap; each full round that
+// saw no idle tick closes one. Extra slots go by the same ranking, so they reward reciprocation
+// too. Measured (seed 1): 300 peers, utilization 94.2% -> 96.9%, every class faster (slowest
+// peer 104.7 -> 96.9 s), tit-for-tat correlation 0.79 -> 0.86; 1,000 peers, utilization 88.0% ->
+// 92.7%; 200 peers with free-riders, correlation 0.62 -> 0.79 while free-riders still take 3.4x
+// as long. A cap of 4 or 16 measured the same as 8; 4 + 8 sits between libtorrent's 8 slots and
+// Transmission's 14.
+//
 // Input is a snapshot of the peers on each call; output is only the changes to apply.
 import { SwarmError } from './errors.js';
 import type { Random } from './random.js';
@@ -74,6 +87,11 @@ export interface ChokerOptions {
   intervalMs?: number;
   /** Optimistic rotation period. Default 30000 ms. */
   optimisticIntervalMs?: number;
+  /**
+   * Slots opened on top of the regular (or seed) ones while our uplink idles (see tick's
+   * `uplinkIdle`). Default 8.
+   */
+  maxExtraSlots?: number;
   /** Peers younger than this are favoured for the optimistic slot. Default 60000 ms. */
   newPeerMs?: number;
   /** How much more likely a new peer is to be the optimistic unchoke. Default 3. */
@@ -91,6 +109,10 @@ export class Choker {
   private seedSlots: number;
   private seeding = false;
   private optimisticSlots: number;
+  private readonly maxExtraSlots: number;
+  /** Slots opened because the uplink idled; one closes after each full round without idling. */
+  private extra = 0;
+  private idledThisRound = false;
   private readonly intervalMs: number;
   private readonly optimisticIntervalMs: number;
   private readonly newPeerMs: number;
@@ -107,6 +129,7 @@ export class Choker {
     this.regularSlots = checkSlots(opts.slots ?? 4);
     this.seedSlots = checkSlots(opts.seedSlots ?? 16);
     this.optimisticSlots = checkSlots(opts.optimisticSlots ?? 1);
+    this.maxExtraSlots = checkSlots(opts.maxExtraSlots ?? 8);
     this.intervalMs = opts.intervalMs ?? 10_000;
     this.optimisticIntervalMs = opts.optimisticIntervalMs ?? 30_000;
     this.newPeerMs = opts.newPeerMs ?? 60_000;
@@ -114,7 +137,7 @@ export class Choker {
   }
 
   get slots(): number {
-    return this.seeding ? this.seedSlots : this.regularSlots;
+    return (this.seeding ? this.seedSlots : this.regularSlots) + this.extra;
   }
 
   /** Changes the slot counts; the next tick runs a full round. */
@@ -150,9 +173,16 @@ export class Choker {
   /**
    * Call on a timer (e.g. every second) and when a peer's interest changes or it leaves. Runs a
    * full round when one is due, otherwise only refills free slots. Returns the changes to send.
+   * `uplinkIdle`: the timer's call found nothing queued for any unchoked peer (other calls pass
+   * false, so the idle share is sampled once per tick).
    */
-  tick(peers: readonly ChokerPeer[], now: number, seeding: boolean): ChokeDecision {
+  tick(peers: readonly ChokerPeer[], now: number, seeding: boolean, uplinkIdle = false): ChokeDecision {
     if (seeding !== this.seeding) this.nextRound = -Infinity; // the slot count changes: a full round
+    if (uplinkIdle) {
+      this.idledThisRound = true;
+      if (this.extra < this.maxExtraSlots && this.regular.size >= this.slots
+        && peers.some((p) => this.eligible(p) && !p.snubbed && !this.regular.has(p.id) && !this.optimistic.has(p.id))) this.extra++;
+    }
     if (now >= this.nextRound) return this.rechoke(peers, now, seeding);
     const byId = new Map(peers.map((p) => [p.id, p]));
     const stillValid = (id: PeerId): boolean => {
@@ -177,6 +207,8 @@ export class Choker {
     this.nextRound = now + this.intervalMs;
     this.seeding = seeding;
     this.benched.clear();
+    if (!this.idledThisRound && this.extra > 0) this.extra--;
+    this.idledThisRound = false;
     const ranked = this.ranked(peers, seeding);
     this.regular = new Set(ranked.slice(0, this.slots).map((p) => p.id));
     const byId = new Map(peers.map((p) => [p.id, p]));

@@ -200,3 +200,35 @@ test('deterministic for a given seed', () => {
   assert.equal(run(11), run(11));
   assert.notEqual(run(11), run(12));
 });
+
+test('an idle uplink opens extra slots, one per idle tick up to the cap; each busy round closes one', () => {
+  const peers = 'abcdefghij'.split('').map((id, i) => peer(id, { downloadRate: (10 - i) * 1000 }));
+  const c = new Choker({ random: xoshiro128ss(7), optimisticSlots: 0, maxExtraSlots: 2 });
+  apply(peers, c.tick(peers, 0, false));
+  assert.deepEqual(unchoked(peers), ['a', 'b', 'c', 'd']);
+  // Busy uplink: nothing changes between rounds.
+  assert.deepEqual(c.tick(peers, 1000, false, false), { unchoke: [], choke: [] });
+  // Idle: the best waiting peer gets an extra slot at once, then the next; the cap holds.
+  assert.deepEqual(c.tick(peers, 2000, false, true), { unchoke: ['e'], choke: [] });
+  apply(peers, { unchoke: ['e'], choke: [] });
+  apply(peers, c.tick(peers, 3000, false, true));
+  apply(peers, c.tick(peers, 4000, false, true));
+  assert.deepEqual(unchoked(peers), ['a', 'b', 'c', 'd', 'e', 'f']);
+  assert.equal(c.slots, 6);
+  // A full round after a round that idled keeps the extra slots...
+  apply(peers, c.tick(peers, 10_000, false, false));
+  assert.equal(c.slots, 6);
+  // ...and each round without an idle tick closes one.
+  apply(peers, c.tick(peers, 20_000, false, false));
+  assert.deepEqual(unchoked(peers), ['a', 'b', 'c', 'd', 'e']);
+  apply(peers, c.tick(peers, 30_000, false, false));
+  assert.equal(c.slots, 4);
+});
+
+test('no extra slot while nobody is waiting for one', () => {
+  const peers = ['a', 'b', 'c'].map((id) => peer(id));
+  const c = new Choker({ random: xoshiro128ss(8), optimisticSlots: 0, maxExtraSlots: 4 });
+  apply(peers, c.tick(peers, 0, false));
+  c.tick(peers, 1000, false, true);
+  assert.equal(c.slots, 4);
+});
