@@ -20,10 +20,16 @@
 //    crowd, 4 -> 16 seed slots raised upload utilization from 87% to 93% and the median fast
 //    peer's speed by 14%, and tit-for-tat's free-riders still took 2.5x as long. Transmission
 //    unchokes 14 peers per torrent; the cost is a thinner share per peer on a slow uplink.
-//  - One optimistic slot (configurable), rotated every 30 s to a random choked interested peer,
-//    regardless of its rate: this is how we discover better partners, and how a newcomer with
+//  - Two optimistic slots (configurable), rotated every 30 s to random choked interested peers,
+//    regardless of their rate: this is how we discover better partners, and how a newcomer with
 //    nothing to offer gets its first pieces. Peers connected for less than a minute are 3x as
-//    likely to be chosen (BEP 3), to give them a chance to get a complete piece to trade.
+//    likely to be chosen (BEP 3), to give them a chance to get a complete piece to trade. BEP 3
+//    has one; two is about a fifth of our 4-12 regular slots, as libtorrent's automatic setting
+//    (20% of its slots). In a download of a minute one slot allows two rotations, too few for
+//    fast peers to find each other: in the simulator's 300-peer crowd a second slot raised the
+//    tit-for-tat correlation from 0.86 to 0.90 and made every class faster (the 20 Mbit/s
+//    peers' median 53.1 -> 49.2 s, the slowest peer 96.9 -> 92.4 s); free-riders among 200
+//    peers still took about 3x as long. A third slot measured no better.
 //
 // Between rounds, tick() only repairs: a regular slot freed by a peer that left or lost interest
 // is given to the best waiting peer at once, and a vanished optimistic peer is replaced. So is a
@@ -81,7 +87,7 @@ export interface ChokerOptions {
   slots?: number;
   /** Regular unchoke slots while seeding. Default 16. */
   seedSlots?: number;
-  /** Optimistic unchoke slots. Default 1. */
+  /** Optimistic unchoke slots. Default 2. */
   optimisticSlots?: number;
   /** Regular re-evaluation period. Default 10000 ms. */
   intervalMs?: number;
@@ -128,7 +134,7 @@ export class Choker {
     this.random = opts.random;
     this.regularSlots = checkSlots(opts.slots ?? 4);
     this.seedSlots = checkSlots(opts.seedSlots ?? 16);
-    this.optimisticSlots = checkSlots(opts.optimisticSlots ?? 1);
+    this.optimisticSlots = checkSlots(opts.optimisticSlots ?? 2);
     this.maxExtraSlots = checkSlots(opts.maxExtraSlots ?? 8);
     this.intervalMs = opts.intervalMs ?? 10_000;
     this.optimisticIntervalMs = opts.optimisticIntervalMs ?? 30_000;

@@ -20,9 +20,9 @@ function apply(peers: ChokerPeer[], d: ChokeDecision): void {
 
 const unchoked = (peers: ChokerPeer[]): string[] => peers.filter((p) => !p.amChoking).map((p) => String(p.id)).sort();
 
-test('leeching: the 4 fastest senders plus one optimistic unchoke', () => {
+test('leeching: the 4 fastest senders plus one optimistic unchoke (BEP 3)', () => {
   const peers = ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => peer(id, { downloadRate: (i + 1) * 1000 }));
-  const c = new Choker({ random: xoshiro128ss(1) });
+  const c = new Choker({ random: xoshiro128ss(1), optimisticSlots: 1 });
   const d = c.tick(peers, 0, false);
   assert.deepEqual(d.choke, []);
   apply(peers, d);
@@ -33,6 +33,17 @@ test('leeching: the 4 fastest senders plus one optimistic unchoke', () => {
   assert.equal(unchoked(peers).length, 5);
   // Nothing is due: no changes.
   assert.deepEqual(c.tick(peers, 5000, false), { unchoke: [], choke: [] });
+});
+
+test('by default two optimistic unchokes, distinct and outside the regular slots', () => {
+  const peers = 'abcdefgh'.split('').map((id, i) => peer(id, { downloadRate: (i + 1) * 1000 }));
+  const c = new Choker({ random: xoshiro128ss(21) });
+  apply(peers, c.tick(peers, 0, false));
+  const opt = c.optimisticPeers();
+  assert.equal(opt.length, 2);
+  assert.notEqual(opt[0], opt[1]);
+  for (const id of opt) assert.ok(['a', 'b', 'c', 'd'].includes(String(id)));
+  assert.equal(unchoked(peers).length, 6);
 });
 
 test('regular slots are re-evaluated every 10 s, not sooner', () => {
@@ -49,7 +60,7 @@ test('regular slots are re-evaluated every 10 s, not sooner', () => {
 
 test('optimistic unchoke rotates every 30 s', () => {
   const peers = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id, i) => peer(id, { downloadRate: (i + 1) * 1000 }));
-  const c = new Choker({ random: xoshiro128ss(3) });
+  const c = new Choker({ random: xoshiro128ss(3), optimisticSlots: 1 });
   apply(peers, c.tick(peers, 0, false));
   const first = c.optimisticPeers()[0];
   for (const t of [10_000, 20_000]) {
@@ -159,7 +170,7 @@ test('a newly interested peer gets a free slot immediately', () => {
 
 test('the optimistic peer that earns a regular slot is replaced', () => {
   const peers = ['a', 'b', 'c'].map((id, i) => peer(id, { downloadRate: (i + 1) * 1000 }));
-  const c = new Choker({ random: xoshiro128ss(8), slots: 1 });
+  const c = new Choker({ random: xoshiro128ss(8), slots: 1, optimisticSlots: 1 });
   apply(peers, c.tick(peers, 0, false));
   const opt = c.optimisticPeers()[0] as string;
   (peers.find((p) => p.id === opt) as ChokerPeer).downloadRate = 1e9;
