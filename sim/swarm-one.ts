@@ -7,9 +7,10 @@ import { utilizationBetween } from './swarm/analysis.js';
 import { defaultConfig, Mbit } from './swarm/config.js';
 import type { PeerRecord } from './swarm/peer.js';
 import { Simulation } from './swarm/simulation.js';
+import { IDLE_CAUSES, UploadDiagnosis, type ClassUse } from './swarm/upload-diagnosis.js';
 import { median, spearman } from './swarm/stats.js';
 
-const USAGE = `usage: npm run sim:swarm-one -- [--peers N] [--pieces N] [--seed N] [--free-riders F] [--leave-on-complete]`;
+const USAGE = `usage: npm run sim:swarm-one -- [--peers N] [--pieces N] [--seed N] [--free-riders F] [--leave-on-complete] [--idle]`;
 
 let a;
 try {
@@ -20,6 +21,7 @@ try {
       seed: { type: 'string', default: '1' },
       'free-riders': { type: 'string', default: '0' },
       'leave-on-complete': { type: 'boolean', default: false },
+      idle: { type: 'boolean', default: false },
     },
   }).values;
 } catch (e) {
@@ -50,7 +52,12 @@ const cfg = defaultConfig({
   maxTimeMs: 2 * 3600_000,
   freeRiders,
 });
-const r = await new Simulation(cfg).run();
+const sim = new Simulation(cfg);
+const diagnosis = a.idle ? new UploadDiagnosis() : undefined;
+const idleRows: { t: number; rows: ClassUse[] }[] = [];
+const r = await sim.run({
+  onSample: diagnosis ? (s) => idleRows.push({ t: s.t, rows: diagnosis.sample(s.t, sim.presentPeers()) }) : undefined,
+});
 
 const sec = (ms: number): string => (ms / 1000).toFixed(1);
 const label = (p: PeerRecord): string => (p.freeRider ? 'free-rider' : p.className);
@@ -78,3 +85,12 @@ const contributors = leechers.filter((p) => !p.freeRider && p.completeAt !== und
 const rates = contributors.map((p) => 1 / ((p.completeAt as number) - p.arriveAt));
 console.log(`usable upload utilization between 10% and 90% completion: ${(utilizationBetween(r, 0.1, 0.9, (x) => x.usableUtilization) * 100).toFixed(1)}%`);
 console.log(`Spearman rank correlation of upload capacity and download rate (contributors): ${spearman(contributors.map((p) => p.upload), rates).toFixed(3)}`);
+if (diagnosis) {
+  console.log(`unused upload by class (--idle), every 5 s: used% | ${IDLE_CAUSES.join(' / ')} (% of capacity) | unchoked / interested peers`);
+  for (const { t, rows } of idleRows) {
+    if (t % 5000 !== 0 || rows.every((x) => x.name.startsWith('seed'))) continue;
+    const pct = (x: number): string => (x * 100).toFixed(0);
+    console.log(`${sec(t).padStart(6)}  ` + rows.map((x) => `${x.name} (${x.hosts}): ${pct(x.used)}% | ` +
+      `${IDLE_CAUSES.map((c) => pct(x.idle[c])).join('/')} | ${x.unchoked.toFixed(1)}/${x.interested.toFixed(1)}`).join('   '));
+  }
+}

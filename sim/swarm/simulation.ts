@@ -108,6 +108,11 @@ export class Simulation {
     this.leecherAvail = new Int32Array(cfg.pieceCount);
   }
 
+  /** The peers in the swarm now (for diagnostics that read their state between samples). */
+  presentPeers(): Iterable<SimPeer> {
+    return this.present;
+  }
+
   async run(opts: RunOptions = {}): Promise<SimResult> {
     const cfg = this.cfg;
     const started = performance.now();
