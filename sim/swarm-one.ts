@@ -78,3 +78,12 @@ const contributors = leechers.filter((p) => !p.freeRider && p.completeAt !== und
 const rates = contributors.map((p) => 1 / ((p.completeAt as number) - p.arriveAt));
 console.log(`usable upload utilization between 10% and 90% completion: ${(utilizationBetween(r, 0.1, 0.9, (x) => x.usableUtilization) * 100).toFixed(1)}%`);
 console.log(`Spearman rank correlation of upload capacity and download rate (contributors): ${spearman(contributors.map((p) => p.upload), rates).toFixed(3)}`);
+// Cost of the run, on stderr so that stdout stays comparable between builds (same seed, same
+// lines): what a speed-up of the simulator is measured by.
+{
+  const s = r.stats;
+  const cpuS = s.cpuMs / 1000;
+  console.error(`cost: ${sec(s.cpuMs)} CPU s, ${s.events} events (${Math.round(s.events / cpuS)}/CPU s), ` +
+    `${s.messages} messages (${Math.round(s.messages / cpuS)}/CPU s), peak heap ${Math.round(s.peakHeapBytes / 2 ** 20)} MiB, ` +
+    `peak RSS ${Math.round(s.peakRssBytes / 2 ** 20)} MiB`);
+}
