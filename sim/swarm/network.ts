@@ -173,6 +173,11 @@ export class SimLink implements PeerLink, SimTask {
   closed = false;
   inRing = false;
   private handler: Partial<PeerLinkHandler> | undefined;
+  /**
+   * handler.message, kept here and called on the handler: a delivery then reads no field of the
+   * handler object (one cache miss less per message).
+   */
+  private deliver: PeerLinkHandler['message'] | undefined;
   private early: WireMessage[] = [];
   /** Outgoing, not yet taken by the uplink: qFirst .. qLast. */
   private qFirst: Envelope | undefined;
@@ -204,6 +209,7 @@ export class SimLink implements PeerLink, SimTask {
 
   attach(handler: Partial<PeerLinkHandler>): void {
     this.handler = handler;
+    this.deliver = handler.message;
     const early = this.early;
     this.early = [];
     for (const m of early) {
@@ -334,8 +340,8 @@ export class SimLink implements PeerLink, SimTask {
   private receive(m: WireMessage): void {
     if (this.closed) return;
     this.received++;
-    const h = this.handler;
-    if (h?.message) h.message(m);
+    const deliver = this.deliver;
+    if (deliver !== undefined) deliver.call(this.handler, m);
     else this.early.push(m);
   }
 
