@@ -94,3 +94,12 @@ if (diagnosis) {
       `${IDLE_CAUSES.map((c) => pct(x.idle[c])).join('/')} | ${x.unchoked.toFixed(1)}/${x.interested.toFixed(1)}`).join('   '));
   }
 }
+// Cost of the run, on stderr so that stdout stays comparable between builds (same seed, same
+// lines): what a speed-up of the simulator is measured by.
+{
+  const s = r.stats;
+  const cpuS = s.cpuMs / 1000;
+  console.error(`cost: ${sec(s.cpuMs)} CPU s, ${s.events} events (${Math.round(s.events / cpuS)}/CPU s), ` +
+    `${s.messages} messages (${Math.round(s.messages / cpuS)}/CPU s), peak heap ${Math.round(s.peakHeapBytes / 2 ** 20)} MiB, ` +
+    `peak RSS ${Math.round(s.peakRssBytes / 2 ** 20)} MiB`);
+}

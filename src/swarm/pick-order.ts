@@ -10,7 +10,9 @@
 // starts the piece it peeked (removing it from the bucket index) and peeks again. How the source
 // finds pieces depends on how many pieces the peer has:
 //   - a peer with many pieces: walk the bucket index best-first and stop at the first piece the
-//     peer has. For a seed that is the very first entry, O(1).
+//     peer has. For a seed that is the very first entry, O(1). A walk that meets none of the
+//     peer's pieces early jumps to the right entry with one pass over the peer's bitfield, so it
+//     never costs much more than that pass (see bucketSource).
 //   - a peer with few pieces (or a BEP 6 allowed-fast set while choked): list the candidates once
 //     from the peer's bitfield (O(pieces / 8 + peer's pieces)) and sort them; walking the index
 //     would visit almost every piece before meeting one the peer has.
@@ -37,6 +39,10 @@ export interface PieceSource {
 
 /** Random probes tried before falling back to the ordered scan in 'random' mode. */
 const RANDOM_PROBES = 16;
+/** Index entries a walk visits before it considers jumping ahead (see bucketSource). */
+const WALK_BUDGET = 16;
+/** A jump's cost in walked entries per piece the peer has (bitfield pass, position and key reads). */
+const JUMP_COST = 2;
 
 /**
  * Builds the source for one pick. `wantPieces` estimates how many new pieces the caller may start;
@@ -96,6 +102,13 @@ function listSource(ctx: OrderContext, mode: OrderMode, pieces: number[]): Piece
  * Walks the bucket index best-first. Starting a piece removes it with swap-with-last, which puts
  * an unvisited piece at the current position; so the position is re-read, not advanced, after a
  * piece is taken.
+ *
+ * A walk that meets none of the peer's pieces in its first WALK_BUDGET entries may jump ahead:
+ * one pass over the peer's bitfield finds the entry the walk would stop at (the peer's piece
+ * that comes first in walk order at or after the current position), and the walk resumes there.
+ * Same answer, cheaper when the peer has few of the startable pieces. That is common: a peer
+ * whose pieces we already have or are fetching is walked past the whole index, after every piece
+ * it announces (the swarm simulator's 1,000-peer flash crowd spent 13% of its time here).
  */
 function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean): PieceSource {
   const { buckets } = ctx;
@@ -103,6 +116,38 @@ function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean
   let level = MAX_PRIORITY;
   let avail = 0;
   let index = 0;
+  /** Jumping costs about this many walked entries per piece the peer has. */
+  const jumpCost = JUMP_COST * peerHas.count;
+  /** Moves the walk to the first of the peer's pieces at or after its position; -1 if none. */
+  const jump = (): number => {
+    const { priority, availability } = ctx;
+    let best = -1;
+    let bestLevel = 0;
+    let bestAvail = 0;
+    let bestIndex = 0;
+    for (let p = peerHas.nextSet(0); p !== -1; p = peerHas.nextSet(p + 1)) {
+      const i = buckets.position(p);
+      if (i < 0) continue;
+      // Walk order: level down, then availability up, then position in the bucket up.
+      const l = priority[p] as number;
+      if (l > level) continue;
+      const a = availability[p] as number;
+      if (l === level && (a < avail || (a === avail && i < index))) continue;
+      if (best >= 0 && (l < bestLevel || (l === bestLevel && (a > bestAvail || (a === bestAvail && i > bestIndex))))) continue;
+      best = p;
+      bestLevel = l;
+      bestAvail = a;
+      bestIndex = i;
+    }
+    if (best < 0) {
+      level = 0;
+      return -1;
+    }
+    level = bestLevel;
+    avail = bestAvail;
+    index = bestIndex;
+    return best;
+  };
   return {
     peek(): number {
       while (probes > 0) {
@@ -112,6 +157,7 @@ function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean
         if (peerHas.get(p)) return p;
         probes--;
       }
+      let budget = WALK_BUDGET;
       while (level >= 1) {
         if (buckets.levelSize(level) > 0) {
           const n = buckets.bucketCount(level);
@@ -121,6 +167,7 @@ function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean
               const p = b[index] as number;
               if (peerHas.get(p)) return p;
               index++;
+              if (--budget === 0 && jumpCost < buckets.size) return jump();
             }
             avail++;
             index = 0;

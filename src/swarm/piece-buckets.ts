@@ -46,6 +46,11 @@ export class PieceBuckets {
     return (this.slot[piece] as number) >= 0;
   }
 
+  /** Position of `piece` in its bucket, -1 when it is not in the index. */
+  position(piece: number): number {
+    return this.slot[piece] as number;
+  }
+
   /** Pieces of priority `priority` in the index. */
   levelSize(priority: number): number {
     return this.perLevel[priority] as number;
