@@ -250,10 +250,11 @@ export class SimLink implements PeerLink, SimTask {
     if (!this.inRing && this.windowOpen()) this.local.enqueue(this);
   }
 
-  private toFlight(e: Envelope): void {
-    if (this.fLast === undefined) this.fFirst = e;
-    else this.fLast.next = e;
-    this.fLast = e;
+  /** Appends the envelopes first .. last (already linked, last.next unset) to the flight list. */
+  private toFlight(first: Envelope, last: Envelope = first): void {
+    if (this.fLast === undefined) this.fFirst = first;
+    else this.fLast.next = first;
+    this.fLast = last;
   }
 
   hasQueued(): boolean {
@@ -289,9 +290,7 @@ export class SimLink implements PeerLink, SimTask {
     this.qFirst = last.next;
     if (this.qFirst === undefined) this.qLast = undefined;
     last.next = undefined;
-    if (this.fLast === undefined) this.fFirst = first;
-    else this.fLast.next = first;
-    this.fLast = last;
+    this.toFlight(first, last);
     this.inflight += bytes;
     this.queued -= bytes;
     this.armDelivery();
