@@ -12,7 +12,7 @@ export class PeerState {
   peerInterested = false;
   /** The peer's pieces. */
   has: Bitfield;
-  /** The picker has been told about this peer's pieces (bitfield, have-all or a first have). */
+  /** The picker has been told about this peer's pieces (bitfield, have-all, have-none or a first have). */
   announced = false;
   seed = false;
   /** Any message after the handshake has arrived: a bitfield is no longer allowed. */

@@ -373,7 +373,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       case 'have':
         if (!peer.has.get(m.index)) {
           peer.has.set(m.index);
-          if (!peer.seed) this.picker.peerHave(peer.key, m.index);
+          // peer.announced: the picker knows this peer already, as a leecher unless peer.seed.
+          if (!peer.seed) this.picker.peerHave(peer.key, m.index, peer.announced);
           peer.announced = true;
           // Haves only add pieces: only a wanted one can make the peer interesting, or give a
           // starved pipeline something to request. (The commonest message of a large swarm.)
@@ -403,6 +404,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           peer.has.setAll();
           peer.seed = true;
           this.picker.peerHaveAll(peer.key);
+        } else {
+          // have-none: announced too, with nothing (so that its haves need no lookup in the picker).
+          this.picker.peerBitfield(peer.key, peer.has);
         }
         return this.updateInterest(peer);
       case 'request':

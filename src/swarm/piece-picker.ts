@@ -150,12 +150,19 @@ export class PiecePicker {
     if (this.seeds === 1) this.recountActive();
   }
 
-  /** A 'have' for a piece the peer did not have before (the caller checks that against its bitfield). */
-  peerHave(peer: PeerId, piece: number): void {
+  /**
+   * A 'have' for a piece the peer did not have before (the caller checks that against its bitfield).
+   * `knownLeecher`: the caller knows the peer is already announced here and not as a seed (an
+   * earlier peerBitfield without every piece, or peerHave); the picker then skips its own lookup
+   * of the peer, a measurable share of a large swarm's time, since 'have' is its commonest message.
+   */
+  peerHave(peer: PeerId, piece: number, knownLeecher = false): void {
     this.checkPiece(piece);
-    const seed = this.announced.get(peer);
-    if (seed === true) return;
-    if (seed === undefined) this.announced.set(peer, false);
+    if (!knownLeecher) {
+      const seed = this.announced.get(peer);
+      if (seed === true) return;
+      if (seed === undefined) this.announced.set(peer, false);
+    }
     this.incAvail(piece);
   }
 
