@@ -75,8 +75,9 @@ function checkHashRequest(type: string, f: HashRequestFields): WireError | null 
  * Returns null if `msg` makes sense for a torrent of geometry `g`, else the WireError describing
  * why not. Messages with no torrent-dependent fields always pass.
  */
-export function validateMessage(msg: WireMessage, g: TorrentGeometry, opts: ValidateOptions = {}): WireError | null {
-  const max = opts.maxBlockLength ?? 2 * BLOCK_SIZE;
+export function validateMessage(msg: WireMessage, g: TorrentGeometry, opts?: ValidateOptions): WireError | null {
+  // No `opts = {}` default: this runs on every message received, and the default would allocate.
+  const max = opts?.maxBlockLength ?? 2 * BLOCK_SIZE;
   switch (msg.type) {
     case 'have':
     case 'suggest':
