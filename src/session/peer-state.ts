@@ -25,8 +25,11 @@ export class PeerState {
   /** Requests the peer made of us, in order; served while we do not choke it. */
   uploads: RequestMessage[] = [];
   serving = false;
-  /** BEP 6: pieces the peer lets us request while it chokes us. */
-  readonly allowedFast = new Set<number>();
+  /**
+   * BEP 6: pieces the peer lets us request while it chokes us; created by the first allowed-fast
+   * message (most peers send none, and swarms of thousands of connections feel every empty Set).
+   */
+  allowedFast: Set<number> | undefined;
   ext: ExtensionHandshake | undefined;
   /** What PEX has told this peer so far (BEP 11). */
   pex: PexState | undefined;

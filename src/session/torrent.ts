@@ -429,7 +429,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         return this.fillRequests(peer);
       }
       case 'allowed-fast':
-        peer.allowedFast.add(m.index);
+        (peer.allowedFast ??= new Set()).add(m.index);
         if (peer.peerChoking) this.fillRequests(peer);
         return;
       case 'extended':
@@ -500,7 +500,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    */
   private fillRequests(peer: PeerState, lazy = false): void {
     if (this.stopped || peer.conn.closed || !peer.amInterested) return;
-    if (peer.peerChoking && peer.allowedFast.size === 0) return;
+    if (peer.peerChoking && peer.allowedFast === undefined) return;
     if (this.storage.pendingWriteBytes > MAX_PENDING_WRITE_BYTES) {
       peer.starved = true;
       return;
@@ -510,7 +510,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const room = peer.requests.room(now);
     if (room <= 0 || (lazy && room < Math.min(16, Math.ceil(peer.requests.outstanding / 4)))) return;
     const picks = this.picker.pickBlocks(peer.key, peer.has, room,
-      peer.peerChoking ? { fastAllowed: peer.allowedFast } : undefined);
+      peer.peerChoking && peer.allowedFast ? { fastAllowed: peer.allowedFast } : undefined);
     peer.starved = picks.length < room;
     if (picks.length === 0) {
       if (!this.picker.isInteresting(peer.has)) this.updateInterest(peer);
