@@ -13,6 +13,8 @@ export const BLOCK_NONE = 0;
 export const BLOCK_REQUESTED = 1;
 export const BLOCK_RECEIVED = 2;
 
+const NONE: readonly PeerId[] = [];
+
 export class DownloadingPiece {
   readonly piece: number;
   readonly blockCount: number;
@@ -91,8 +93,8 @@ export class DownloadingPiece {
    * Marks block `b` received from `peer`. Returns every peer that had a request for it (including
    * `peer` if it had one); their requests are now void.
    */
-  receive(b: number, peer: PeerId): PeerId[] {
-    const list = this.requesters[b] ?? [];
+  receive(b: number, peer: PeerId): readonly PeerId[] {
+    const list = this.requesters[b] ?? NONE;
     this.requesters[b] = undefined;
     if (this.state[b] === BLOCK_NONE) this.none--;
     this.state[b] = BLOCK_RECEIVED;

@@ -18,9 +18,12 @@ export interface PeerBlock {
 export interface ReceiveOutcome {
   accepted: boolean;
   requested: boolean;
-  cancel: PeerId[];
+  cancel: readonly PeerId[];
   pieceComplete: boolean;
 }
+
+/** The usual `cancel`: shared, since a block arrives for every 16 KiB received and rarely has duplicates. */
+export const NO_PEERS: readonly PeerId[] = [];
 
 export class InFlight {
   /** Pieces in progress, including complete ones awaiting their hash check. */
@@ -96,16 +99,16 @@ export class InFlight {
     const requested = this.outstanding.get(peer)?.delete(key) ?? false;
     if (d.state[b] === BLOCK_RECEIVED) {
       // Lost an end-game race, or a peer sending what we already have.
-      return { accepted: false, requested, cancel: [], pieceComplete: false };
+      return { accepted: false, requested, cancel: NO_PEERS, pieceComplete: false };
     }
-    const cancel: PeerId[] = [];
+    let cancel: PeerId[] | undefined;
     for (const q of d.receive(b, peer)) {
       if (q === peer) continue;
-      cancel.push(q);
+      (cancel ??= []).push(q);
       this.outstanding.get(q)?.delete(key);
     }
     if (d.none === 0) this.open.delete(d.piece);
-    return { accepted: true, requested, cancel, pieceComplete: d.complete };
+    return { accepted: true, requested, cancel: cancel ?? NO_PEERS, pieceComplete: d.complete };
   }
 
   /** Forgets one outstanding request (rejected, cancelled, timed out). False if there was none. */

@@ -45,7 +45,7 @@ export interface BlockReceivedResult {
   /** This peer had an outstanding request for the block (false: unsolicited, see BEP 6). */
   requested: boolean;
   /** Other peers whose requests for this block must be cancelled (end-game duplicates). */
-  cancel: PeerId[];
+  cancel: readonly PeerId[];
   /** Every block of the piece is now received: hash it, then pieceVerified or pieceFailed. */
   pieceComplete: boolean;
 }

@@ -46,7 +46,7 @@ import { Bitfield } from './bitfield.js';
 import type { DownloadingPiece } from './downloading.js';
 import { SwarmError } from './errors.js';
 import { Geometry, type BlockRequest } from './geometry.js';
-import { InFlight, type PeerBlock } from './in-flight.js';
+import { InFlight, NO_PEERS, type PeerBlock } from './in-flight.js';
 import { createSource, type OrderContext, type PieceSource } from './pick-order.js';
 import { MAX_PRIORITY, PieceBuckets } from './piece-buckets.js';
 import type { PeerId } from './types.js';
@@ -411,7 +411,7 @@ export class PiecePicker {
     const b = this.geometry.blockIndex(block);
     let d = this.flight.pieces.get(block.piece);
     if (d === undefined) {
-      if (!this.want.get(block.piece)) return { accepted: false, requested: false, cancel: [], pieceComplete: false };
+      if (!this.want.get(block.piece)) return { accepted: false, requested: false, cancel: NO_PEERS, pieceComplete: false };
       d = this.startPiece(block.piece);
     }
     return this.flight.receive(peer, d, b);
