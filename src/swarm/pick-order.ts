@@ -72,7 +72,7 @@ export function createSource(
     return listSource(ctx, mode, list);
   }
   if (mode === 'sequential') return sequentialSource(ctx, peerHas);
-  return bucketSource(ctx, peerHas, mode === 'random');
+  return new BucketSource(ctx, peerHas, mode === 'random');
 }
 
 /** Sorts an explicit candidate list once by the policy, then hands it out. */
@@ -110,17 +110,62 @@ function listSource(ctx: OrderContext, mode: OrderMode, pieces: number[]): Piece
  * whose pieces we already have or are fetching is walked past the whole index, after every piece
  * it announces (the swarm simulator's 1,000-peer flash crowd spent 13% of its time here).
  */
-function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean): PieceSource {
-  const { buckets } = ctx;
-  let probes = randomFirst ? RANDOM_PROBES : 0;
-  let level = MAX_PRIORITY;
-  let avail = 0;
-  let index = 0;
+class BucketSource implements PieceSource {
+  private probes: number;
+  /** The walk's position: priority level, availability bucket, index in that bucket. */
+  private level = MAX_PRIORITY;
+  private avail = 0;
+  private index = 0;
   /** Jumping costs about this many walked entries per piece the peer has. */
-  const jumpCost = JUMP_COST * peerHas.count;
+  private readonly jumpCost: number;
+
+  // A class rather than closures: a source is made for most picks, and closures over this state
+  // were three allocations each.
+  constructor(private readonly ctx: OrderContext, private readonly peerHas: Bitfield, randomFirst: boolean) {
+    this.probes = randomFirst ? RANDOM_PROBES : 0;
+    this.jumpCost = JUMP_COST * peerHas.count;
+  }
+
+  peek(): number {
+    const { buckets } = this.ctx;
+    const peerHas = this.peerHas;
+    while (this.probes > 0) {
+      const top = buckets.topLevel();
+      if (top === 0) return -1;
+      const p = buckets.randomAt(top);
+      if (peerHas.get(p)) return p;
+      this.probes--;
+    }
+    let budget = WALK_BUDGET;
+    while (this.level >= 1) {
+      if (buckets.levelSize(this.level) > 0) {
+        const n = buckets.bucketCount(this.level);
+        while (this.avail < n) {
+          const b = buckets.bucket(this.level, this.avail) as readonly number[];
+          while (this.index < b.length) {
+            const p = b[this.index] as number;
+            if (peerHas.get(p)) return p;
+            this.index++;
+            if (--budget === 0 && this.jumpCost < buckets.size) return this.jump();
+          }
+          this.avail++;
+          this.index = 0;
+        }
+      }
+      this.level--;
+      this.avail = 0;
+      this.index = 0;
+    }
+    return -1;
+  }
+
   /** Moves the walk to the first of the peer's pieces at or after its position; -1 if none. */
-  const jump = (): number => {
-    const { priority, availability } = ctx;
+  private jump(): number {
+    const { buckets, priority, availability } = this.ctx;
+    const peerHas = this.peerHas;
+    const level = this.level;
+    const avail = this.avail;
+    const index = this.index;
     let best = -1;
     let bestLevel = 0;
     let bestAvail = 0;
@@ -140,46 +185,14 @@ function bucketSource(ctx: OrderContext, peerHas: Bitfield, randomFirst: boolean
       bestIndex = i;
     }
     if (best < 0) {
-      level = 0;
+      this.level = 0;
       return -1;
     }
-    level = bestLevel;
-    avail = bestAvail;
-    index = bestIndex;
+    this.level = bestLevel;
+    this.avail = bestAvail;
+    this.index = bestIndex;
     return best;
-  };
-  return {
-    peek(): number {
-      while (probes > 0) {
-        const top = buckets.topLevel();
-        if (top === 0) return -1;
-        const p = buckets.randomAt(top);
-        if (peerHas.get(p)) return p;
-        probes--;
-      }
-      let budget = WALK_BUDGET;
-      while (level >= 1) {
-        if (buckets.levelSize(level) > 0) {
-          const n = buckets.bucketCount(level);
-          while (avail < n) {
-            const b = buckets.bucket(level, avail) as readonly number[];
-            while (index < b.length) {
-              const p = b[index] as number;
-              if (peerHas.get(p)) return p;
-              index++;
-              if (--budget === 0 && jumpCost < buckets.size) return jump();
-            }
-            avail++;
-            index = 0;
-          }
-        }
-        level--;
-        avail = 0;
-        index = 0;
-      }
-      return -1;
-    },
-  };
+  }
 }
 
 /** Lowest startable index the peer has, level by level. */

@@ -58,6 +58,20 @@ export type { BlockReceivedResult, PickOptions, PiecePickerOptions, PriorityRang
 
 const DEFAULT_IN_PROGRESS_BYTES = 256 * 1024 * 1024;
 
+/**
+ * One pickBlocks call, passed to its helpers: a pick runs for every few blocks received, and
+ * closures over these would be several allocations per pick.
+ */
+interface Pick {
+  readonly peer: PeerId;
+  readonly peerHas: Bitfield;
+  readonly allowed: ReadonlySet<number> | undefined;
+  readonly out: BlockRequest[];
+  readonly max: number;
+  /** Created on first use (sourceOf). */
+  source: PieceSource | undefined;
+}
+
 export class PiecePicker {
   readonly geometry: Geometry;
   private readonly have: Bitfield;
@@ -286,15 +300,7 @@ export class PiecePicker {
     const out: BlockRequest[] = [];
     if (!(max > 0)) return out;
     const allowed = opts?.fastAllowed;
-    let source: PieceSource | undefined;
-    const getSource = (): PieceSource => {
-      if (source === undefined) {
-        const mode = this.sequentialMode ? 'sequential' : this.have.count < this.randomFirst ? 'random' : 'rarest';
-        const wantPieces = Math.ceil((max - out.length) / this.geometry.blocksPerPiece);
-        source = createSource(this.order, mode, peerHas, allowed, wantPieces);
-      }
-      return source;
-    };
+    const pick: Pick = { peer, peerHas, allowed, out, max, source: undefined };
     // Pieces reserved for this peer (see reserve()) come first and only ever go to it.
     if (this.reserved.size > 0) {
       for (const [p, owner] of this.reserved) {
@@ -311,16 +317,17 @@ export class PiecePicker {
     const uniqueFirst = !this.sequentialMode && this.have.count >= this.randomFirst;
     // Availability counts this peer unless it is a seed (or never announced anything).
     const onlyHere = this.announced.get(peer) === false ? 1 : 0;
-    const onlyFromHere = (p: number): boolean => uniqueFirst && (this.avail[p] as number) <= onlyHere;
+    // Pieces of availability <= uniqueLimit only this peer (and seeds) can give; none when -1.
+    const uniqueLimit = uniqueFirst ? onlyHere : -1;
     if (uniqueFirst) {
-      if (this.takePartials(peer, partials, onlyFromHere, getSource, out, max)) return out;
-      this.takeNewPieces(peer, getSource, out, max, 1, onlyHere);
+      if (this.takePartials(pick, partials, uniqueLimit, true)) return out;
+      this.takeNewPieces(pick, 1, onlyHere);
       if (out.length >= max) return out;
     }
-    if (this.takePartials(peer, partials, (p) => !onlyFromHere(p), getSource, out, max)) return out;
+    if (this.takePartials(pick, partials, uniqueLimit, false)) return out;
     const stamp = allowed === undefined ? this.indexVersion * (this.geometry.pieceCount + 1) + peerHas.count : -1;
     if (stamp < 0 || this.nothingNew.get(peer) !== stamp) {
-      if (this.takeNewPieces(peer, getSource, out, max, 1) && stamp >= 0) this.nothingNew.set(peer, stamp);
+      if (this.takeNewPieces(pick, 1) && stamp >= 0) this.nothingNew.set(peer, stamp);
     }
     // outstandingCount already includes what this call picked.
     const dupRoom = Math.min(max - out.length, this.endgameQueue - this.flight.outstandingCount(peer));
@@ -362,17 +369,18 @@ export class PiecePicker {
   }
 
   /**
-   * Free blocks of the partial pieces that `keep` selects, in the given order, each after any
-   * new piece of strictly higher priority. True when `out` is full.
+   * Free blocks of the partial pieces whose availability is <= uniqueLimit (`unique`) or not
+   * (`!unique`), in the given order, each after any new piece of strictly higher priority. True
+   * when the pick is full.
    */
-  private takePartials(peer: PeerId, partials: readonly DownloadingPiece[], keep: (piece: number) => boolean,
-    getSource: () => PieceSource, out: BlockRequest[], max: number): boolean {
+  private takePartials(pick: Pick, partials: readonly DownloadingPiece[], uniqueLimit: number, unique: boolean): boolean {
+    const { out, max } = pick;
     for (const d of partials) {
-      if (!keep(d.piece)) continue;
+      if (((this.avail[d.piece] as number) <= uniqueLimit) !== unique) continue;
       // A not-yet-started piece of strictly higher priority beats this partial piece.
-      this.takeNewPieces(peer, getSource, out, max, (this.prio[d.piece] as number) + 1);
+      this.takeNewPieces(pick, (this.prio[d.piece] as number) + 1);
       if (out.length >= max) return true;
-      this.flight.takeFree(d, peer, out, max);
+      this.flight.takeFree(d, pick.peer, out, max);
       if (out.length >= max) return true;
     }
     return false;
@@ -382,16 +390,26 @@ export class PiecePicker {
    * Starts new pieces the peer has, of priority >= minPriority and (if given) availability <=
    * maxAvail. True when it ran out of such pieces (not of room, cap or availability).
    */
-  private takeNewPieces(peer: PeerId, getSource: () => PieceSource, out: BlockRequest[], max: number,
-    minPriority: number, maxAvail = Infinity): boolean {
+  private takeNewPieces(pick: Pick, minPriority: number, maxAvail = Infinity): boolean {
+    const { out, max } = pick;
     while (out.length < max && this.active < this.maxInProgress) {
       if (this.buckets.topLevel() < minPriority) return true;
-      const p = getSource().peek();
+      const p = this.sourceOf(pick).peek();
       if (p < 0 || (this.prio[p] as number) < minPriority) return true;
       if ((this.avail[p] as number) > maxAvail) return false;
-      this.flight.takeFree(this.startPiece(p), peer, out, max);
+      this.flight.takeFree(this.startPiece(p), pick.peer, out, max);
     }
     return false;
+  }
+
+  /** The pick's source of new pieces, created on first use: most picks only continue started pieces. */
+  private sourceOf(pick: Pick): PieceSource {
+    if (pick.source === undefined) {
+      const mode = this.sequentialMode ? 'sequential' : this.have.count < this.randomFirst ? 'random' : 'rarest';
+      const wantPieces = Math.ceil((pick.max - pick.out.length) / this.geometry.blocksPerPiece);
+      pick.source = createSource(this.order, mode, pick.peerHas, pick.allowed, wantPieces);
+    }
+    return pick.source;
   }
 
   private startPiece(p: number): DownloadingPiece {
