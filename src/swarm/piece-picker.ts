@@ -329,9 +329,10 @@ export class PiecePicker {
     if (stamp < 0 || this.nothingNew.get(peer) !== stamp) {
       if (this.takeNewPieces(pick, 1) && stamp >= 0) this.nothingNew.set(peer, stamp);
     }
+    if (out.length >= max || !this.inEndgame()) return out;
     // outstandingCount already includes what this call picked.
     const dupRoom = Math.min(max - out.length, this.endgameQueue - this.flight.outstandingCount(peer));
-    if (dupRoom > 0 && this.inEndgame()) {
+    if (dupRoom > 0) {
       const eligible = (p: number): boolean =>
         (this.prio[p] as number) > 0 && peerHas.get(p) && (allowed === undefined || allowed.has(p))
         && (this.reserved.get(p) ?? peer) === peer;
