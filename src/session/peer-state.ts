@@ -1,6 +1,6 @@
 // What the torrent knows about one connected peer: the four BEP 3 state bits, what the peer has,
 // its request pipeline (swarm/request-queue), its upload queue, and rates for the choker.
-import { Bitfield, RateEstimator, RequestQueue } from '../swarm/index.js';
+import { Bitfield, RateEstimator, RequestQueue, type ChokerPeer } from '../swarm/index.js';
 import type { ExtensionHandshake, PexState, RequestMessage } from '../wire/index.js';
 import type { PeerLink } from './peer-link.js';
 
@@ -54,6 +54,12 @@ export class PeerState {
   /** Bytes of piece data this peer sent us / we sent it (for stats). */
   downloaded = 0;
   uploaded = 0;
+  /**
+   * What the choker is shown of this peer, refreshed in place before each of its runs (every
+   * second, and on interest changes): a new object per peer and run was a large share of a big
+   * swarm's garbage. The choker keeps ids only, never these objects.
+   */
+  readonly chokerView: ChokerPeer;
 
   constructor(readonly key: string, readonly conn: PeerLink, pieceCount: number, now: number) {
     this.has = new Bitfield(pieceCount);
@@ -61,6 +67,10 @@ export class PeerState {
     this.uploadRate = new RateEstimator(now);
     this.connectedAt = now;
     this.lastSendAt = now;
+    this.chokerView = {
+      id: key, interested: false, amChoking: true, downloadRate: 0, uploadRate: 0,
+      connectedAt: now, snubbed: false, isSeed: false, idle: false,
+    };
   }
 
   get fast(): boolean {

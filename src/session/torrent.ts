@@ -832,17 +832,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     let uplinkIdle = sampleUplink;
     for (const p of this.peers.values()) {
       if (!p.amChoking && (p.uploads.length > 0 || p.conn.pendingBytes > 0)) uplinkIdle = false;
-      snapshot.push({
-        id: p.key,
-        interested: p.peerInterested,
-        amChoking: p.amChoking,
-        downloadRate: p.requests.rate.rate(now),
-        uploadRate: p.uploadRate.rate(now),
-        connectedAt: p.connectedAt,
-        snubbed: p.requests.snubbed,
-        isSeed: p.seed || p.has.hasAll(),
-        idle: !p.amChoking && p.uploads.length === 0 && p.conn.pendingBytes === 0 && now - p.lastWantAt >= IDLE_SLOT_MS,
-      });
+      const v = p.chokerView;
+      v.interested = p.peerInterested;
+      v.amChoking = p.amChoking;
+      v.downloadRate = p.requests.rate.rate(now);
+      v.uploadRate = p.uploadRate.rate(now);
+      v.snubbed = p.requests.snubbed;
+      v.isSeed = p.seed || p.has.hasAll();
+      v.idle = !p.amChoking && p.uploads.length === 0 && p.conn.pendingBytes === 0 && now - p.lastWantAt >= IDLE_SLOT_MS;
+      snapshot.push(v);
     }
     const d = this.choker.tick(snapshot, now, this.isSeed, uplinkIdle);
     for (const key of d.choke) {

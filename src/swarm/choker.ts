@@ -186,26 +186,44 @@ export class Choker {
     if (seeding !== this.seeding) this.nextRound = -Infinity; // the slot count changes: a full round
     if (uplinkIdle) {
       this.idledThisRound = true;
-      if (this.extra < this.maxExtraSlots && this.regular.size >= this.slots
-        && peers.some((p) => this.eligible(p) && !p.snubbed && !this.regular.has(p.id) && !this.optimistic.has(p.id))) this.extra++;
+      if (this.extra < this.maxExtraSlots && this.regular.size >= this.slots && this.anyWaiting(peers)) this.extra++;
     }
     if (now >= this.nextRound) return this.rechoke(peers, now, seeding);
-    const byId = new Map(peers.map((p) => [p.id, p]));
-    const stillValid = (id: PeerId): boolean => {
-      const p = byId.get(id);
-      return p !== undefined && this.eligible(p);
-    };
-    if (!seeding) for (const id of this.regular) if (byId.get(id)?.idle === true) this.benched.add(id);
-    this.regular = new Set([...this.regular].filter((id) => stillValid(id) && !(byId.get(id) as ChokerPeer).snubbed));
-    this.optimistic = new Set([...this.optimistic].filter((id) => stillValid(id) && !this.regular.has(id)));
+    // Slot holders that left or no longer qualify lose their slot; an idle regular one is benched
+    // first. The sets are edited in place (their order kept): this runs every second per torrent.
+    let seen = 0;
+    const regulars = this.regular.size;
+    for (const p of peers) {
+      if (!this.regular.has(p.id)) continue;
+      seen++;
+      if (!seeding && p.idle === true) this.benched.add(p.id);
+      if (!this.eligible(p) || p.snubbed) this.regular.delete(p.id);
+    }
+    if (seen < regulars) keepOnly(this.regular, peers);
+    seen = 0;
+    const optimists = this.optimistic.size;
+    for (const p of peers) {
+      if (!this.optimistic.has(p.id)) continue;
+      seen++;
+      if (!this.eligible(p) || this.regular.has(p.id)) this.optimistic.delete(p.id);
+    }
+    if (seen < optimists) keepOnly(this.optimistic, peers);
     if (this.regular.size < this.slots) {
       for (const p of this.ranked(peers, seeding)) {
         if (this.regular.size >= this.slots) break;
         if (!this.regular.has(p.id) && !this.optimistic.has(p.id)) this.regular.add(p.id);
       }
     }
-    this.fillOptimistic(peers, now, new Set());
+    this.fillOptimistic(peers, now, NO_PEERS);
     return this.diff(peers);
+  }
+
+  /** Is an eligible, unsnubbed peer waiting without any slot? */
+  private anyWaiting(peers: readonly ChokerPeer[]): boolean {
+    for (const p of peers) {
+      if (this.eligible(p) && !p.snubbed && !this.regular.has(p.id) && !this.optimistic.has(p.id)) return true;
+    }
+    return false;
   }
 
   /** A full round now: regular slots by rate, and the optimistic slot if its rotation is due. */
@@ -273,6 +291,14 @@ export class Choker {
     }
     return out;
   }
+}
+
+const NO_PEERS: ReadonlySet<PeerId> = new Set();
+
+/** Removes from `ids` those of no peer in `peers` (peers the caller did not report as removed). */
+function keepOnly(ids: Set<PeerId>, peers: readonly ChokerPeer[]): void {
+  const present = new Set(peers.map((p) => p.id));
+  for (const id of ids) if (!present.has(id)) ids.delete(id);
 }
 
 function checkSlots(n: number): number {
