@@ -53,15 +53,13 @@ export interface RequestQueueOptions {
 
 export interface TickResult {
   /** Requests given up on: cancel them and return them to the picker. */
-  timedOut: BlockRequest[];
+  readonly timedOut: readonly BlockRequest[];
   /** True exactly when this tick made the peer snubbed. */
-  becameSnubbed: boolean;
+  readonly becameSnubbed: boolean;
 }
 
-interface Outstanding {
-  req: BlockRequest;
-  sentAt: number;
-}
+/** What almost every tick returns (one per peer per second): shared. */
+const QUIET: TickResult = { timedOut: [], becameSnubbed: false };
 
 /** Slow start ends when the rate grew by less than this in a second. */
 const SLOW_START_MIN_GROWTH = 10 * 1024;
@@ -77,8 +75,12 @@ export class RequestQueue {
   private readonly minTimeoutMs: number;
   private readonly maxTimeoutMs: number;
   private readonly timeoutBlocks: number;
-  /** Outstanding requests, oldest first. */
-  private readonly queue = new Deque<Outstanding>();
+  /**
+   * Outstanding requests, oldest first, and when each was sent (same positions). Two queues
+   * rather than a (request, time) object per request: a fast peer has hundreds outstanding.
+   */
+  private readonly queue = new Deque<BlockRequest>();
+  private readonly sentAt = new Deque<number>();
   private slowStart = true;
   private slowStartSize: number;
   private lastRateCheckAt: number;
@@ -124,7 +126,7 @@ export class RequestQueue {
 
   /** Outstanding requests, oldest first. */
   pending(): BlockRequest[] {
-    return this.queue.toArray().map((o) => o.req);
+    return this.queue.toArray();
   }
 
   /** The peer's BEP 10 'reqq' (from its extended handshake). Non-positive or absurd values are ignored. */
@@ -166,7 +168,10 @@ export class RequestQueue {
   sent(reqs: readonly BlockRequest[], now: number): void {
     if (reqs.length === 0) return;
     if (this.queue.length === 0) this.waitingSince = now;
-    for (const req of reqs) this.queue.push({ req, sentAt: now });
+    for (const req of reqs) {
+      this.queue.push(req);
+      this.sentAt.push(now);
+    }
   }
 
   /**
@@ -197,6 +202,7 @@ export class RequestQueue {
   clear(): BlockRequest[] {
     const all = this.pending();
     this.queue.clear();
+    this.sentAt.clear();
     return all;
   }
 
@@ -205,27 +211,26 @@ export class RequestQueue {
    * a snub.
    */
   tick(now: number): TickResult {
-    const result: TickResult = { timedOut: [], becameSnubbed: false };
     if (this.slowStart) this.checkSlowStart(now);
     const head = this.queue.at(0);
-    if (head === undefined) return result;
+    if (head === undefined) return QUIET;
     if (!this.isSnubbed && now - this.waitingSince >= this.snubAfterMs) {
       this.isSnubbed = true;
       this.slowStart = false;
-      result.becameSnubbed = true;
       // Keep the oldest request (the peer may be sending it right now); free the rest.
-      result.timedOut = this.queue.splice(1).map((o) => o.req);
-      return result;
+      this.sentAt.splice(1);
+      return { timedOut: this.queue.splice(1), becameSnubbed: true };
     }
-    const since = Math.max(head.sentAt, this.lastBlockAt);
+    const since = Math.max(this.sentAt.at(0) as number, this.lastBlockAt);
     if (now - since > this.timeoutMs()) {
       this.queue.shift();
-      result.timedOut.push(head.req);
+      this.sentAt.shift();
       this.slowStart = false;
       // The next request gets a full timeout of its own from now.
       this.lastBlockAt = now;
+      return { timedOut: [head], becameSnubbed: false };
     }
-    return result;
+    return QUIET;
   }
 
   /** Current timeout for the oldest request, from the rate the peer had when it last sent. */
@@ -248,9 +253,10 @@ export class RequestQueue {
     // Answers come in request order, so the match is almost always at the front.
     const q = this.queue;
     for (let i = 0; i < q.length; i++) {
-      const r = (q.at(i) as Outstanding).req;
+      const r = q.at(i) as BlockRequest;
       if (r.piece === block.piece && r.begin === block.begin && r.length === block.length) {
         q.removeAt(i);
+        this.sentAt.removeAt(i);
         return true;
       }
     }
