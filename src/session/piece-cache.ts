@@ -7,6 +7,8 @@ export class PieceCache {
   private readonly pieces = new Map<number, Promise<Uint8Array>>();
   private readonly sizes = new Map<number, number>();
   private bytes = 0;
+  /** The piece inserted or refreshed last (the end of the Map's order), while it is in the Map. */
+  private newest = -1;
 
   constructor(private readonly maxBytes: number, private readonly read: (piece: number) => Promise<Uint8Array>) {}
 
@@ -18,9 +20,14 @@ export class PieceCache {
   get(piece: number): Promise<Uint8Array> {
     const hit = this.pieces.get(piece);
     if (hit) {
-      // Refresh recency: Map iteration order is insertion order.
-      this.pieces.delete(piece);
-      this.pieces.set(piece, hit);
+      // Refresh recency: Map iteration order is insertion order. Blocks are asked for piece by
+      // piece, so the piece is usually the newest already; moving it anyway left a deleted entry
+      // per block served, and the Map reallocated its table every few dozen blocks.
+      if (piece !== this.newest) {
+        this.pieces.delete(piece);
+        this.pieces.set(piece, hit);
+        this.newest = piece;
+      }
       return hit;
     }
     const p = this.read(piece);
@@ -50,6 +57,7 @@ export class PieceCache {
 
   private insert(piece: number, p: Promise<Uint8Array>, size: number): void {
     this.pieces.set(piece, p);
+    this.newest = piece;
     this.sizes.set(piece, size);
     this.bytes += size;
     this.evict();
