@@ -371,8 +371,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         peer.peerInterested = false;
         return this.interestChanged(peer);
       case 'have':
-        if (!peer.has.get(m.index)) {
-          peer.has.set(m.index);
+        if (peer.has.set(m.index)) { // true: the piece is new to us (a repeated have changes nothing)
           // peer.announced: the picker knows this peer already, as a leecher unless peer.seed.
           if (!peer.seed) this.picker.peerHave(peer.key, m.index, peer.announced);
           peer.announced = true;

@@ -56,7 +56,8 @@
 // as long. A cap of 4 or 16 measured the same as 8; 4 + 8 sits between libtorrent's 8 slots and
 // Transmission's 14.
 //
-// Input is a snapshot of the peers on each call; output is only the changes to apply.
+// Input is a snapshot of the peers on each call; output is only the changes to apply. The choker
+// keeps peer ids between calls, never the snapshot's objects (the engine refreshes them in place).
 import { SwarmError } from './errors.js';
 import type { Random } from './random.js';
 import type { PeerId } from './types.js';
