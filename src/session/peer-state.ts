@@ -59,7 +59,7 @@ export class PeerState {
    * second, and on interest changes): a new object per peer and run was a large share of a big
    * swarm's garbage. The choker keeps ids only, never these objects.
    */
-  readonly chokerView: ChokerPeer;
+  readonly chokerView: ChokerView;
 
   constructor(readonly key: string, readonly conn: PeerLink, pieceCount: number, now: number) {
     this.has = new Bitfield(pieceCount);
@@ -67,10 +67,7 @@ export class PeerState {
     this.uploadRate = new RateEstimator(now);
     this.connectedAt = now;
     this.lastSendAt = now;
-    this.chokerView = {
-      id: key, interested: false, amChoking: true, downloadRate: 0, uploadRate: 0,
-      connectedAt: now, snubbed: false, isSeed: false, idle: false,
-    };
+    this.chokerView = new ChokerView(this);
   }
 
   get fast(): boolean {
@@ -79,5 +76,37 @@ export class PeerState {
 
   get address(): string {
     return this.conn.address;
+  }
+}
+
+/**
+ * A peer as the choker sees it. The flags are set by the engine before each choker run; the
+ * rates are measured when the choker reads them, at that run's time: most runs only check the
+ * slot holders and never rank anyone, and measuring two rates for every peer every second was
+ * a measurable share of a large swarm's time (rate windows are cold in memory).
+ */
+export class ChokerView implements ChokerPeer {
+  interested = false;
+  amChoking = true;
+  snubbed = false;
+  isSeed = false;
+  idle = false;
+  /** The time of the choker run the view is refreshed for (ms). */
+  now = 0;
+
+  readonly id: string;
+  readonly connectedAt: number;
+
+  constructor(private readonly peer: PeerState) {
+    this.id = peer.key;
+    this.connectedAt = peer.connectedAt;
+  }
+
+  get downloadRate(): number {
+    return this.peer.requests.rate.rate(this.now);
+  }
+
+  get uploadRate(): number {
+    return this.peer.uploadRate.rate(this.now);
   }
 }

@@ -832,10 +832,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     for (const p of this.peers.values()) {
       if (!p.amChoking && (p.uploads.length > 0 || p.conn.pendingBytes > 0)) uplinkIdle = false;
       const v = p.chokerView;
+      v.now = now;
       v.interested = p.peerInterested;
       v.amChoking = p.amChoking;
-      v.downloadRate = p.requests.rate.rate(now);
-      v.uploadRate = p.uploadRate.rate(now);
       v.snubbed = p.requests.snubbed;
       v.isSeed = p.seed || p.has.hasAll();
       v.idle = !p.amChoking && p.uploads.length === 0 && p.conn.pendingBytes === 0 && now - p.lastWantAt >= IDLE_SLOT_MS;
