@@ -148,6 +148,26 @@ export class Bitfield {
     return i * 8 + Math.clz32(b) - 24;
   }
 
+  /**
+   * Index of the first bit at or after `from` set both here and in `other`, or -1: walks the
+   * pieces a peer has that we also want, skipping whole bytes of those we do not.
+   */
+  nextSetIn(other: Bitfield, from: number): number {
+    this.sameSize(other);
+    if (from < 0) from = 0;
+    if (from >= this.size) return -1;
+    const bytes = this.bytes;
+    const theirs = other.bytes;
+    let i = from >>> 3;
+    let b = (bytes[i] as number) & (theirs[i] as number) & (0xff >>> (from & 7));
+    while (b === 0) {
+      i++;
+      if (i >= bytes.length) return -1;
+      b = (bytes[i] as number) & (theirs[i] as number);
+    }
+    return i * 8 + Math.clz32(b) - 24;
+  }
+
   /** Index of the first clear bit at or after `from`, or -1. */
   nextClear(from: number): number {
     if (from < 0) from = 0;

@@ -22,6 +22,8 @@ import type { Random } from './random.js';
 
 export interface OrderContext {
   readonly buckets: PieceBuckets;
+  /** Pieces we still want: every piece in `buckets` is one (so scans skip the others by bytes). */
+  readonly want: Bitfield;
   readonly priority: Uint8Array;
   readonly availability: Uint32Array;
   readonly random: Random;
@@ -68,7 +70,7 @@ export function createSource(
   const listCost = ctx.pieceCount / 8 + peerHas.count * 4;
   if (scanCost > listCost) {
     const list: number[] = [];
-    for (let p = peerHas.nextSet(0); p !== -1; p = peerHas.nextSet(p + 1)) if (ctx.buckets.has(p)) list.push(p);
+    for (let p = peerHas.nextSetIn(ctx.want, 0); p !== -1; p = peerHas.nextSetIn(ctx.want, p + 1)) if (ctx.buckets.has(p)) list.push(p);
     return listSource(ctx, mode, list);
   }
   if (mode === 'sequential') return sequentialSource(ctx, peerHas);
@@ -161,7 +163,7 @@ class BucketSource implements PieceSource {
 
   /** Moves the walk to the first of the peer's pieces at or after its position; -1 if none. */
   private jump(): number {
-    const { buckets, priority, availability } = this.ctx;
+    const { buckets, priority, availability, want } = this.ctx;
     const peerHas = this.peerHas;
     const level = this.level;
     const avail = this.avail;
@@ -170,7 +172,7 @@ class BucketSource implements PieceSource {
     let bestLevel = 0;
     let bestAvail = 0;
     let bestIndex = 0;
-    for (let p = peerHas.nextSet(0); p !== -1; p = peerHas.nextSet(p + 1)) {
+    for (let p = peerHas.nextSetIn(want, 0); p !== -1; p = peerHas.nextSetIn(want, p + 1)) {
       const i = buckets.position(p);
       if (i < 0) continue;
       // Walk order: level down, then availability up, then position in the bucket up.

@@ -133,7 +133,7 @@ export class PiecePicker {
       this.toIndex(piece);
     });
     this.order = {
-      buckets: this.buckets, priority: this.prio, availability: this.avail,
+      buckets: this.buckets, want: this.want, priority: this.prio, availability: this.avail,
       random: opts.random, pieceCount: n, seqCursor: this.seqCursor,
     };
     if (dp > 0) {

@@ -70,6 +70,18 @@ test('nextSet / nextClear / forEachSet', () => {
   assert.deepEqual(seen, [2, 17, 19]);
 });
 
+test('nextSetIn walks the bits set in both, like nextSet over the intersection', () => {
+  const a = bits('..x.....' + 'x.......' + '.x.xx');
+  const b = bits('..xx....' + '........' + 'xx..x');
+  const both: number[] = [];
+  for (let i = a.nextSetIn(b, 0); i !== -1; i = a.nextSetIn(b, i + 1)) both.push(i);
+  assert.deepEqual(both, [2, 17, 20]);
+  assert.equal(a.nextSetIn(b, 3), 17);
+  assert.equal(a.nextSetIn(b, 21), -1);
+  assert.equal(a.nextSetIn(b, -5), 2);
+  assert.throws(() => a.nextSetIn(bits('x'), 0), code('SWARM_BAD_ARGUMENT'));
+});
+
 test('intersects / hasAnyNotIn / equals / clone', () => {
   const a = bits('xx..x');
   const b = bits('..x.x');

@@ -55,8 +55,11 @@ test('rarest-first walk: jumping ahead yields the same pieces in the same order 
     for (let p = 0; p < n; p++) if (random() < density) peerHas.set(p);
     if (peerHas.count < 8) continue; // createSource lists the pieces of a peer with so few
     if (2 * peerHas.count < buckets.size) jumpsLikely++;
+    // Wanted: every piece of priority > 0, those in the index and those verified or in progress.
+    const want = new Bitfield(n);
+    for (let p = 0; p < n; p++) if (priority[p] !== 0) want.set(p);
     const ctx: OrderContext = {
-      buckets, priority, availability, random, pieceCount: n, seqCursor: new Float64Array(MAX_PRIORITY + 1),
+      buckets, want, priority, availability, random, pieceCount: n, seqCursor: new Float64Array(MAX_PRIORITY + 1),
     };
     const source = createSource(ctx, 'rarest', peerHas, undefined, 1);
     const reference = plainWalk(buckets, peerHas);
