@@ -13,7 +13,8 @@ export const BLOCK_NONE = 0;
 export const BLOCK_REQUESTED = 1;
 export const BLOCK_RECEIVED = 2;
 
-const NONE: readonly PeerId[] = [];
+/** An empty peer list, shared (frozen): most blocks have no other requester to report. */
+export const NO_PEERS: readonly PeerId[] = Object.freeze([]);
 
 export class DownloadingPiece {
   readonly piece: number;
@@ -94,7 +95,7 @@ export class DownloadingPiece {
    * `peer` if it had one); their requests are now void.
    */
   receive(b: number, peer: PeerId): readonly PeerId[] {
-    const list = this.requesters[b] ?? NONE;
+    const list = this.requesters[b] ?? NO_PEERS;
     this.requesters[b] = undefined;
     if (this.state[b] === BLOCK_NONE) this.none--;
     this.state[b] = BLOCK_RECEIVED;

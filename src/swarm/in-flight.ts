@@ -6,7 +6,7 @@
 //
 // A piece in progress whose blocks are all back in state none (no data, no request) is handed back
 // through `onUntouched`, so that it counts as "not started" again and frees its in-progress slot.
-import { BLOCK_RECEIVED, BLOCK_REQUESTED, DownloadingPiece } from './downloading.js';
+import { BLOCK_RECEIVED, BLOCK_REQUESTED, DownloadingPiece, NO_PEERS } from './downloading.js';
 import type { BlockRequest, Geometry } from './geometry.js';
 import type { PeerId } from './types.js';
 
@@ -23,7 +23,7 @@ export interface ReceiveOutcome {
 }
 
 /** The usual `cancel`: shared, since a block arrives for every 16 KiB received and rarely has duplicates. */
-export const NO_PEERS: readonly PeerId[] = [];
+export { NO_PEERS };
 
 export class InFlight {
   /** Pieces in progress, including complete ones awaiting their hash check. */

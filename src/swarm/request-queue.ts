@@ -59,7 +59,7 @@ export interface TickResult {
 }
 
 /** What almost every tick returns (one per peer per second): shared. */
-const QUIET: TickResult = { timedOut: [], becameSnubbed: false };
+const QUIET: TickResult = Object.freeze({ timedOut: Object.freeze([]), becameSnubbed: false });
 
 /** Slow start ends when the rate grew by less than this in a second. */
 const SLOW_START_MIN_GROWTH = 10 * 1024;
