@@ -6,11 +6,11 @@ import { parseArgs } from 'node:util';
 import { utilizationBetween } from './swarm/analysis.js';
 import { defaultConfig, Mbit } from './swarm/config.js';
 import type { PeerRecord } from './swarm/peer.js';
-import { Simulation } from './swarm/simulation.js';
+import { COPY_EVENT, Simulation } from './swarm/simulation.js';
 import { IDLE_CAUSES, UploadDiagnosis, type ClassUse } from './swarm/upload-diagnosis.js';
 import { median, spearman } from './swarm/stats.js';
 
-const USAGE = `usage: npm run sim:swarm-one -- [--peers N] [--pieces N] [--seed N] [--free-riders F] [--leave-on-complete] [--idle]`;
+const USAGE = `usage: npm run sim:swarm-one -- [--peers N] [--pieces N] [--seed N] [--free-riders F] [--leave-on-complete] [--super-seed] [--idle]`;
 
 let a;
 try {
@@ -22,6 +22,7 @@ try {
       'free-riders': { type: 'string', default: '0' },
       'leave-on-complete': { type: 'boolean', default: false },
       idle: { type: 'boolean', default: false },
+      'super-seed': { type: 'boolean', default: false },
     },
   }).values;
 } catch (e) {
@@ -46,7 +47,7 @@ const cfg = defaultConfig({
   pieceCount: count('pieces', a.pieces, 1),
   pieceLength: 64 * 1024,
   peers: count('peers', a.peers, 1),
-  seeders: { count: 1, upload: 50 * Mbit, download: 100 * Mbit },
+  seeders: { count: 1, upload: 50 * Mbit, download: 100 * Mbit, superSeed: a['super-seed'] },
   arrivals: { kind: 'flash', windowMs: 1000 },
   seedTimeMs: a['leave-on-complete'] ? 0 : Infinity,
   maxTimeMs: 2 * 3600_000,
@@ -80,6 +81,11 @@ console.log('time (s)  progress  utilization (usable)  leechers  seeds');
 for (const s of r.samples) {
   if (s.t % 5000 !== 0) continue;
   console.log(`${sec(s.t).padStart(8)}  ${(s.progress * 100).toFixed(0).padStart(7)}%  ${(s.utilization * 100).toFixed(0).padStart(10)}% (${(s.usableUtilization * 100).toFixed(0)}%)  ${String(s.leechers).padStart(8)}  ${String(s.seeds).padStart(5)}`);
+}
+const copy = r.timeline.find((x) => x.event === COPY_EVENT);
+if (copy) {
+  const size = r.config.pieceCount * r.config.pieceLength;
+  console.log(`first full copy among the leechers at ${sec(copy.t)} s; the seeder had uploaded ${((100 * (copy.bytes ?? 0)) / size).toFixed(0)}% of the content`);
 }
 const contributors = leechers.filter((p) => !p.freeRider && p.completeAt !== undefined);
 const rates = contributors.map((p) => 1 / ((p.completeAt as number) - p.arriveAt));

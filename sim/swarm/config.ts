@@ -35,6 +35,8 @@ export interface SeederConfig {
   readonly leaveWhenSwarmHasCopy?: boolean;
   /** The seeder leaves at this time (ms). */
   readonly leaveAtMs?: number;
+  /** The seeders super-seed (BEP 16; Torrent `superSeed`). */
+  readonly superSeed?: boolean;
 }
 
 export interface ChurnConfig {

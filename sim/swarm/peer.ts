@@ -56,6 +56,7 @@ export interface SimPeerOptions {
   readonly uploadSlots?: number;
   readonly pieceStrategy?: 'rarest' | 'random';
   readonly maxInflightBytes?: number;
+  readonly superSeed?: boolean;
 }
 
 export function peerIdOf(index: number): Uint8Array {
@@ -103,6 +104,7 @@ export class SimPeer {
       ...(o.uploadSlots !== undefined ? { uploadSlots: o.uploadSlots } : {}),
       ...(o.pieceStrategy !== undefined ? { pieceStrategy: o.pieceStrategy } : {}),
       ...(o.maxInflightBytes !== undefined ? { maxInflightBytes: o.maxInflightBytes } : {}),
+      ...(o.superSeed ? { superSeed: true } : {}),
     });
     const now = clock.now();
     this.record = {

@@ -231,6 +231,7 @@ export class Simulation {
       ...(cfg.uploadSlots !== undefined ? { uploadSlots: cfg.uploadSlots } : {}),
       ...(cfg.pieceStrategy !== undefined ? { pieceStrategy: cfg.pieceStrategy } : {}),
       ...(cfg.maxInflightBytes !== undefined ? { maxInflightBytes: cfg.maxInflightBytes } : {}),
+      ...(kind === 'seeder' && cfg.seeders.superSeed ? { superSeed: true } : {}),
     });
     this.all.push(peer);
     this.present.add(peer);
@@ -348,7 +349,13 @@ export class Simulation {
     if (peer.record.kind === 'leecher') {
       const a = (this.leecherAvail[piece] as number) + 1;
       this.leecherAvail[piece] = a;
-      if (a === 1) this.covered++;
+      if (a === 1 && ++this.covered === this.cfg.pieceCount && !this.timeline.some((x) => x.event === COPY_EVENT)) {
+        // The first full copy among the leechers, and what the seeders uploaded to get there
+        // (BEP 16's measure of a seeding policy: 150-200% for a plain seed, about 105% super-seeding).
+        let bytes = 0;
+        for (let i = 0; i < this.cfg.seeders.count; i++) bytes += (this.all[i] as SimPeer).host.payloadSent;
+        this.timeline.push({ t: now, event: COPY_EVENT, bytes });
+      }
     }
     this.totalVerified++;
     this.lastProgressAt = now;
@@ -462,3 +469,5 @@ export class Simulation {
 
 /** A free-rider never unchokes anyone, so nobody ever requests from it. */
 const FREE_RIDER_DROPS: ReadonlySet<string> = new Set(['unchoke', 'piece']);
+/** Timeline event: the leechers together hold every piece for the first time. */
+export const COPY_EVENT = 'leechers hold a full copy';

@@ -25,6 +25,8 @@ export interface SwarmRunOptions {
   readonly bind?: string;
   readonly seed: boolean;
   readonly sequential: boolean;
+  /** Super-seed (BEP 16) once seeding. */
+  readonly superSeed?: boolean;
   readonly only?: readonly number[];
   readonly maxUploadRate?: number;
   readonly maxDownloadRate?: number;
@@ -149,6 +151,7 @@ export async function runSwarm(o: SwarmRunOptions, io: CliIO): Promise<number> {
       peers,
       recheck: o.recheck,
       sequential: o.sequential,
+      ...(o.superSeed ? { superSeed: true } : {}),
       ...(only ? { only } : {}),
       ...(o.maxUploadRate ? { uploadLimiter: new TokenBucket(realScheduler, o.maxUploadRate) } : {}),
       ...(o.maxDownloadRate ? { downloadLimiter: new TokenBucket(realScheduler, o.maxDownloadRate) } : {}),

@@ -19,6 +19,8 @@ export interface OpenTorrentOptions {
   /** Hash everything on disk even if the resume file matches. */
   readonly recheck?: boolean;
   readonly sequential?: boolean;
+  /** Super-seed while seeding (BEP 16; Torrent `superSeed`). */
+  readonly superSeed?: boolean;
   /** Indexes into metainfo.files of the files to download (default all). */
   readonly only?: readonly number[];
   readonly uploadLimiter?: TokenBucket;
@@ -75,6 +77,7 @@ export async function openTorrent(opts: OpenTorrentOptions): Promise<OpenedTorre
     have: restored.bitfield,
     listenPort: client.port,
     sequential: opts.sequential ?? false,
+    ...(opts.superSeed ? { superSeed: true } : {}),
     ...(opts.only ? { filePriorities: meta.files.map((_, i) => (opts.only?.includes(i) ? 4 : 0)) } : {}),
     ...(opts.uploadLimiter ? { uploadLimiter: opts.uploadLimiter } : {}),
     ...(opts.downloadLimiter ? { downloadLimiter: opts.downloadLimiter } : {}),

@@ -15,6 +15,8 @@ export class PeerState {
   /** The picker has been told about this peer's pieces (bitfield, have-all, have-none or a first have). */
   announced = false;
   seed = false;
+  /** We super-seed this peer (BEP 16): it was greeted while we were a super-seed. */
+  superSeeded = false;
   /** Any message after the handshake has arrived: a bitfield is no longer allowed. */
   gotFirstMessage = false;
   readonly requests: RequestQueue;

@@ -11,7 +11,9 @@ import { ShoalError } from '../errors.js';
 import { equalBytes as equal, HashLayerServer, type Metainfo } from '../metainfo/index.js';
 import type { HashPool } from '../hashing/index.js';
 import type { Storage } from '../storage/index.js';
-import { Bitfield, Choker, PiecePicker, RateEstimator, xoshiro128ss, type BlockRequest, type ChokerPeer, type Random } from '../swarm/index.js';
+import {
+  Bitfield, Choker, PiecePicker, RateEstimator, SuperSeeder, xoshiro128ss, type BlockRequest, type ChokerPeer, type Random,
+} from '../swarm/index.js';
 import {
   checkNegotiated,
   decodeExtensionHandshake,
@@ -71,6 +73,12 @@ export interface TorrentOptions {
   readonly downloadLimiter?: TokenBucket;
   /** Called when the set of verified pieces changed (resume data). */
   readonly onHaveChanged?: (have: Bitfield) => void;
+  /**
+   * Super-seeding (BEP 16, swarm/super-seeder.ts): while we are a seed, peers that connect see no
+   * pieces but the few we offer them, so an initial seed's upload goes into pieces the swarm
+   * lacks. Meant for the first seed of a new torrent only; off by default, as in libtorrent.
+   */
+  readonly superSeed?: boolean;
 }
 
 export interface TorrentEvents {
@@ -174,6 +182,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   private readonly assembler: PieceAssembler;
   private readonly extensions: TorrentExtensions;
   private readonly hashServer: HashLayerServer;
+  /** Present with the superSeed option; it decides only for peers greeted while we were a seed. */
+  private readonly superSeeder: SuperSeeder | undefined;
   /** Who sent which block of pieces that failed their check, to pin the liar once a good copy arrives. */
   private readonly ledger = new CorruptionLedger(BLOCK);
   private readonly upLimit: TokenBucket;
@@ -234,6 +244,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (opts.filePriorities) this.applyFilePriorities(opts.filePriorities);
     for (let p = 0; p < meta.pieceCount; p++) if (this.picker.wants(p)) this.wantedPieces++;
     this.hashServer = new HashLayerServer(meta);
+    this.superSeeder = opts.superSeed
+      ? new SuperSeeder({ pieceCount: meta.pieceCount, pieceSize: (p) => this.picker.geometry.pieceSize(p), random: this.random })
+      : undefined;
     this.extensions = new TorrentExtensions({
       metainfo: meta,
       ...(opts.listenPort ? { listenPort: opts.listenPort } : {}),
@@ -267,6 +280,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   get isSeed(): boolean {
     return this.have.hasAll();
+  }
+
+  /** New connections are super-seeded (BEP 16): the option is on and we are a seed. */
+  get superSeeding(): boolean {
+    return this.superSeeder !== undefined && this.have.hasAll();
   }
 
   stats(): TorrentStats {
@@ -356,10 +374,20 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (c.features.extensionProtocol) {
       c.send({ type: 'extended', extendedId: EXT_HANDSHAKE, payload: this.extensions.handshake() });
     }
-    if (peer.fast && this.have.hasAll()) c.send(HAVE_ALL);
+    if (this.superSeeder && this.have.hasAll()) {
+      // BEP 16: we look like a peer with nothing, then announce the pieces offered to this peer.
+      peer.superSeeded = true;
+      if (peer.fast) c.send(HAVE_NONE);
+      this.announceOffers(peer, this.superSeeder.addPeer(peer.key));
+    } else if (peer.fast && this.have.hasAll()) c.send(HAVE_ALL);
     else if (peer.fast && this.have.isEmpty()) c.send(HAVE_NONE);
     else if (!this.have.isEmpty()) c.send({ type: 'bitfield', bitfield: this.have.toBytes() });
     peer.lastSendAt = this.sched.now();
+  }
+
+  /** Super-seeding: tells the peer of pieces newly offered to it. */
+  private announceOffers(peer: PeerState, pieces: readonly number[]): void {
+    for (const index of pieces) peer.conn.send({ type: 'have', index });
   }
 
   // ---- incoming messages --------------------------------------------------------------------
@@ -393,6 +421,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           // peer.announced: the picker knows this peer already, as a leecher unless peer.seed.
           if (!peer.seed) this.picker.peerHave(peer.key, m.index, peer.announced);
           peer.announced = true;
+          if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).peerHas(peer.key, m.index));
           // Haves only add pieces: only a wanted one can make the peer interesting, or give a
           // starved pipeline something to request. (The commonest message of a large swarm.)
           if (this.picker.wants(m.index)) {
@@ -425,6 +454,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           // have-none: announced too, with nothing (so that its haves need no lookup in the picker).
           this.picker.peerBitfield(peer.key, peer.has);
         }
+        if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).peerHasAll(peer.key, peer.has));
         return this.updateInterest(peer);
       case 'request':
         return this.onRequest(peer, m);
@@ -481,6 +511,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (!peer.seed) this.picker.peerHave(peer.key, p);
     }
     peer.announced = true;
+    if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).peerHasAll(peer.key, peer.has));
     this.updateInterest(peer);
   }
 
@@ -490,6 +521,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.releaseParole(peer);
     this.releaseRequests(peer);
     if (peer.announced) this.picker.peerLost(peer.key, peer.has);
+    if (peer.superSeeded) this.superSeeder?.removePeer(peer.key);
     peer.uploads = [];
     this.emit('peer-closed', peer.address, reason);
     if (!this.stopped) for (const other of this.peers.values()) this.fillRequests(other);
@@ -748,8 +780,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   // ---- uploading ----------------------------------------------------------------------------
 
   private onRequest(peer: PeerState, m: RequestMessage): void {
-    if (peer.amChoking || !this.have.get(m.index)) {
-      // BEP 6: a fast peer is told; others just get nothing (BEP 3).
+    if (peer.amChoking || !this.have.get(m.index) || (peer.superSeeded && !this.superSeeder?.mayServe(peer.key, m.index))) {
+      // BEP 6: a fast peer is told; others just get nothing (BEP 3). A super-seeded peer may ask
+      // only for what we offered it (it cannot know of the rest unless it guesses).
       if (peer.fast) this.sendTo(peer, { type: 'reject', index: m.index, begin: m.begin, length: m.length });
       return;
     }
@@ -801,6 +834,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       peer.uploaded += block.length;
       this.uploaded += block.length;
       this.upRate.add(block.length, now);
+      if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).served(peer.key, req.index, block.length));
     }
   }
 

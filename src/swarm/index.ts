@@ -14,6 +14,7 @@ export {
   type PriorityRange,
 } from './piece-picker.js';
 export { RateEstimator, type RateEstimatorOptions } from './rate.js';
+export { SuperSeeder, type SuperSeederOptions } from './super-seeder.js';
 export { RequestQueue, type RequestQueueOptions, type TickResult } from './request-queue.js';
 export { randomInt, shuffle, xoshiro128ss, type Random } from './random.js';
 export type { PeerId } from './types.js';

@@ -1,9 +1,10 @@
 // shoal's `download` and `seed` commands against real BitTorrent clients on loopback: libtorrent
 // 2.0 (seeder and leecher; v1, v2 and hybrid torrents), Transmission 3.00 (seeder; it never dials
 // loopback peers), aria2 (leecher; it finds peers only through a tracker, here a whitelisted
-// opentracker), and a mixed swarm of a libtorrent seeder and two shoal leechers. Torrents come
-// from shoal's createTorrent, libtorrent and mktorrent. Every case checks each file's SHA-256
-// against its source and kills every process it started.
+// opentracker), a super-seeding shoal (BEP 16) with a libtorrent and a shoal leecher, and a mixed
+// swarm of a libtorrent seeder and two shoal leechers. Torrents come from shoal's createTorrent,
+// libtorrent and mktorrent. Every case checks each file's SHA-256 against its source and kills
+// every process it started.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -164,6 +165,22 @@ test('seed to an aria2 leecher found through a whitelisted opentracker', async (
   await aria2.download(t, path, out, { timeoutMs: TRANSFER_MS });
   await assertSameFiles(tree, out);
   assert.ok(!seeder.warnings().some((w) => /not wired in/.test(w)), `shoal did not announce: ${seeder.warnings().join('; ')}`);
+});
+
+test('super-seed (BEP 16) to a libtorrent leecher and a shoal leecher: both complete', async (t) => {
+  if (!(await requireLibtorrent(t))) return;
+  const tree = await makeTree(t, 'single', 'super-seed');
+  const { path } = await shoalTorrent(t, tree, 'v1', 32 * KiB);
+  const seeder = await shoal.seed(t, path, tree.dataDir, { extraArgs: ['--super-seed'] });
+  const outLt = await tmpDir(t);
+  const outShoal = await tmpDir(t);
+  // Each leecher is shown only the pieces offered to it: they must trade to finish.
+  const lt = await libtorrent.download(t, path, outLt, { peers: [seeder.address], timeoutS: 25 });
+  const leech = await shoal.download(t, path, outShoal, { peers: [seeder.address, lt.address] });
+  const [, done] = await Promise.all([lt.finished(TRANSFER_MS), leech.finished(TRANSFER_MS)]);
+  assert.equal(done.hashFailures, 0);
+  await assertSameFiles(tree, outLt);
+  await assertSameFiles(tree, outShoal);
 });
 
 test('mixed swarm: a libtorrent seeder and two shoal leechers all complete', async (t) => {

@@ -2,7 +2,7 @@
 // same seed gives the same run, peers leave when told to, and NullStorage hands out one buffer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, type SimResult } from '../../sim/swarm/simulation.js';
+import { COPY_EVENT, Simulation, type SimResult } from '../../sim/swarm/simulation.js';
 import { defaultConfig, Mbit, type SwarmConfig } from '../../sim/swarm/config.js';
 import { NullStorage } from '../../sim/swarm/null-storage.js';
 import { simMetainfo } from '../../sim/swarm/metainfo.js';
@@ -65,7 +65,26 @@ test('a seeder leaves once the leechers hold a full copy; they finish without it
   assert.ok(seeder?.leftAt !== undefined);
   assert.ok(r.peers.some((p) => p.completeAt !== undefined && p.completeAt > (seeder.leftAt as number)));
   assert.equal(r.finished, true);
-  assert.deepEqual(r.timeline.map((e) => e.event), ['seeder left']);
+  assert.deepEqual(r.timeline.map((e) => e.event), [COPY_EVENT, 'seeder left']);
+  const copy = r.timeline[0];
+  assert.ok(copy && (copy.bytes as number) >= 24 * 32 * 1024, 'the first copy took at least one copy of seeder upload');
+});
+
+test('a super-seed (BEP 16) gets the first full copy out with less upload than a plain seed', async () => {
+  const copyCost = async (superSeed: boolean): Promise<number> => {
+    const r = await new Simulation(tiny({
+      peers: 30, pieceCount: 200, seeders: { count: 1, upload: 5 * Mbit, download: 100 * Mbit, superSeed },
+    })).run();
+    assert.equal(r.finished, true);
+    const copy = r.timeline.find((e) => e.event === COPY_EVENT);
+    assert.ok(copy?.bytes !== undefined);
+    return copy.bytes / (200 * 32 * 1024);
+  };
+  // Seed 7: 1.66 copies for the plain seed, 1.09 super-seeding (BEP 16 reports 1.5-2 and 1.05).
+  const plain = await copyCost(false);
+  const superSeeded = await copyCost(true);
+  assert.ok(plain > 1.4, `plain seed ${plain.toFixed(2)} copies`);
+  assert.ok(superSeeded < 1.2, `super-seed ${superSeeded.toFixed(2)} copies`);
 });
 
 test('a seeder that leaves after one copy of bytes can strand the swarm; the run stops once nothing moves', async () => {

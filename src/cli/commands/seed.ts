@@ -14,6 +14,8 @@ SIGINT/SIGTERM, announcing 'stopped' to trackers and closing every connection on
 
 options:
   -d, --dir DIR              folder holding the torrent's data (required)
+  --super-seed               initial seeding (BEP 16): show each peer only pieces few others
+                             have, so less upload goes into duplicates; for a new torrent's first seed
 ${PEER_OPTIONS_USAGE}`;
 
 export const command: Command = {
@@ -23,7 +25,7 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { ...PEER_OPTIONS, dir: { type: 'string', short: 'd' } },
+      options: { ...PEER_OPTIONS, dir: { type: 'string', short: 'd' }, 'super-seed': { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UsageError('seed takes one torrent file (see shoal seed --help)');
     if (!values.dir) throw new UsageError('seed needs --dir <dir>');
@@ -35,6 +37,7 @@ export const command: Command = {
       dir: resolve(io.cwd, values.dir),
       seed: true,
       sequential: false,
+      superSeed: values['super-seed'] ?? false,
     }, io);
   },
 };
