@@ -117,6 +117,13 @@ test('a peer that holds everything is offered nothing, and a leaving peer no lon
   assert.equal(b.size, 3);
 });
 
+test('a torrent of 100,000 pieces: offers stay distinct while unoffered pieces remain', () => {
+  const s = seeder(100_000);
+  const seen = new Set<number>();
+  for (let i = 0; i < 500; i++) for (const p of s.addPeer(`peer${i}`)) seen.add(p);
+  assert.equal(seen.size, 1000);
+});
+
 test('bad arguments are refused with a SwarmError', () => {
   assert.throws(() => seeder(0), SwarmError);
   assert.throws(() => seeder(4, 0), SwarmError);
