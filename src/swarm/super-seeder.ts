@@ -24,11 +24,11 @@
 // among those the one offered to the fewest: so two peers are not sent after the same piece while
 // both are still fetching it, and once every piece is on offer, a piece offered only to a peer we
 // choke (it cannot fetch it yet) goes out again before any piece that already has a copy. In the
-// simulator's 1,000-peer flash crowd the leechers held a first full copy at 11.2 s, when the seed
-// had uploaded 1.04 copies (a plain seed: 19.9 s and 1.87; counting offers like holders: 1.30).
-// Median download times there stayed within a second of a plain seed's (the slowest peer: 98.9 s
-// against 98.5): a 50 Mbit/s seed is under 1% of that swarm's upload. Super-seeding pays where the
-// seed's upload is what the swarm waits for.
+// simulator's 1,000-peer flash crowd the leechers held a first full copy at 11.3 s, when the seed
+// had uploaded 1.05 copies (a plain seed: 19.9 s and 1.87; counting offers like holders: 1.30).
+// Median download times by class there stayed within a second of a plain seed's: a 50 Mbit/s seed
+// is under 1% of that swarm's upload. Super-seeding pays where the seed's upload is what the swarm
+// waits for.
 //
 // Pure state: no I/O; the engine sends the haves this returns and refuses requests for pieces a
 // peer was never offered.
