@@ -1,11 +1,11 @@
 // Super-seeding (BEP 16) in the engine: a super-seed greets with have-none and two haves, refuses
 // requests for pieces it never offered, offers the next piece once the last block of an offered
-// one is on the wire, and two shoal leechers that can only trade what they were offered both
-// finish with the right bytes.
+// one is on the wire, takes a flood of claims (haves) without offering a piece twice, and two
+// shoal leechers that can only trade what they were offered both finish with the right bytes.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { encodeInterested, encodeRequest, type WireMessage } from '../../src/wire/index.js';
+import { encodeHave, encodeInterested, encodeRequest, type WireMessage } from '../../src/wire/index.js';
 import { closeSharedPool, completed, KiB, makeTorrent, MiB, open, sameFiles, scratch, startClient, startSeeder, writeTree } from './helpers.js';
 import { RawPeer } from './raw-peer.js';
 
@@ -37,6 +37,29 @@ test('a super-seed shows a peer two pieces, serves only those, and offers anothe
   const third = haves(peer.got)[2] as number;
   assert.ok(third !== a && third !== b, `the new offer ${third} is a piece not offered before`);
   assert.equal(peer.closed, false);
+});
+
+test('a peer that claims every offered piece at once only walks through the torrent once', async (t) => {
+  const src = await scratch(t);
+  await writeTree(src, [{ path: 'f.bin', size: 40 * 16 * KiB }]);
+  const meta = await makeTorrent(join(src, 'f.bin'), 'v1', 16 * KiB);
+  const { client, opened } = await startSeeder(t, meta, src, { superSeed: true });
+  const warnings: string[] = [];
+  opened.torrent.on('warning', (w) => warnings.push(w.message));
+  const peer = await RawPeer.connect(t, client.port, meta.infoHash);
+  await peer.until(() => haves(peer.got).length === 2, 'two haves');
+  // Answer every offer with a have at once (a liar, or a peer fed by others): each claim earns
+  // one new offer, never a piece offered before, and the offers end with the torrent.
+  for (let sent = 0; sent < meta.pieceCount; sent++) {
+    await peer.until(() => haves(peer.got).length > sent || haves(peer.got).length === meta.pieceCount, `offer ${sent + 1}`);
+    peer.send(encodeHave(haves(peer.got)[sent] as number), encodeHave(haves(peer.got)[sent] as number));
+  }
+  await peer.until(() => opened.torrent.peers.size === 1 && [...opened.torrent.peers.values()][0]?.has.count === meta.pieceCount, 'all haves taken');
+  const offered = haves(peer.got);
+  assert.equal(offered.length, meta.pieceCount);
+  assert.equal(new Set(offered).size, meta.pieceCount, 'no piece offered twice');
+  assert.equal(peer.closed, false);
+  assert.deepEqual(warnings, []);
 });
 
 test('two shoal leechers of a super-seed both complete', async (t) => {
