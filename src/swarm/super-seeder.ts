@@ -112,11 +112,6 @@ export class SuperSeeder {
     return this.peers.get(peer)?.told.get(piece) ?? false;
   }
 
-  /** The pieces we told the peer about, or undefined for a peer not super-seeded. */
-  told(peer: PeerId): Bitfield | undefined {
-    return this.peers.get(peer)?.told;
-  }
-
   /** The peer announced `piece` (a have). Returns the pieces to announce to it now. */
   peerHas(peer: PeerId, piece: number): number[] {
     const rec = this.peers.get(peer);
