@@ -1,6 +1,6 @@
 // What the torrent knows about one connected peer: the four BEP 3 state bits, what the peer has,
 // its request pipeline (swarm/request-queue), its upload queue, and rates for the choker.
-import { Bitfield, RateEstimator, RequestQueue, type ChokerPeer } from '../swarm/index.js';
+import { Bitfield, RateEstimator, RequestQueue, type ChokerPeer, type SuperSeeder } from '../swarm/index.js';
 import type { ExtensionHandshake, PexState, RequestMessage } from '../wire/index.js';
 import type { PeerLink } from './peer-link.js';
 
@@ -15,8 +15,8 @@ export class PeerState {
   /** The picker has been told about this peer's pieces (bitfield, have-all, have-none or a first have). */
   announced = false;
   seed = false;
-  /** We super-seed this peer (BEP 16): it was greeted while we were a super-seed. */
-  superSeeded = false;
+  /** Set when we super-seed this peer (BEP 16: it was greeted while we were a super-seed). */
+  superSeeder: SuperSeeder | undefined;
   /** Any message after the handshake has arrived: a bitfield is no longer allowed. */
   gotFirstMessage = false;
   readonly requests: RequestQueue;

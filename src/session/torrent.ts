@@ -376,7 +376,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     if (this.superSeeder && this.have.hasAll()) {
       // BEP 16: we look like a peer with nothing, then announce the pieces offered to this peer.
-      peer.superSeeded = true;
+      peer.superSeeder = this.superSeeder;
       if (peer.fast) c.send(HAVE_NONE);
       this.announceOffers(peer, this.superSeeder.addPeer(peer.key));
     } else if (peer.fast && this.have.hasAll()) c.send(HAVE_ALL);
@@ -421,7 +421,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           // peer.announced: the picker knows this peer already, as a leecher unless peer.seed.
           if (!peer.seed) this.picker.peerHave(peer.key, m.index, peer.announced);
           peer.announced = true;
-          if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).peerHas(peer.key, m.index));
+          if (peer.superSeeder) this.announceOffers(peer, peer.superSeeder.peerHas(peer.key, m.index));
           // Haves only add pieces: only a wanted one can make the peer interesting, or give a
           // starved pipeline something to request. (The commonest message of a large swarm.)
           if (this.picker.wants(m.index)) {
@@ -454,7 +454,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           // have-none: announced too, with nothing (so that its haves need no lookup in the picker).
           this.picker.peerBitfield(peer.key, peer.has);
         }
-        if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).peerHasAll(peer.key, peer.has));
+        if (peer.superSeeder) this.announceOffers(peer, peer.superSeeder.peerHasAll(peer.key, peer.has));
         return this.updateInterest(peer);
       case 'request':
         return this.onRequest(peer, m);
@@ -511,7 +511,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (!peer.seed) this.picker.peerHave(peer.key, p);
     }
     peer.announced = true;
-    if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).peerHasAll(peer.key, peer.has));
+    if (peer.superSeeder) this.announceOffers(peer, peer.superSeeder.peerHasAll(peer.key, peer.has));
     this.updateInterest(peer);
   }
 
@@ -521,7 +521,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.releaseParole(peer);
     this.releaseRequests(peer);
     if (peer.announced) this.picker.peerLost(peer.key, peer.has);
-    if (peer.superSeeded) this.superSeeder?.removePeer(peer.key);
+    peer.superSeeder?.removePeer(peer.key);
     peer.uploads = [];
     this.emit('peer-closed', peer.address, reason);
     if (!this.stopped) for (const other of this.peers.values()) this.fillRequests(other);
@@ -780,7 +780,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   // ---- uploading ----------------------------------------------------------------------------
 
   private onRequest(peer: PeerState, m: RequestMessage): void {
-    if (peer.amChoking || !this.have.get(m.index) || (peer.superSeeded && !this.superSeeder?.mayServe(peer.key, m.index))) {
+    if (peer.amChoking || !this.have.get(m.index) || (peer.superSeeder && !peer.superSeeder.mayServe(peer.key, m.index))) {
       // BEP 6: a fast peer is told; others just get nothing (BEP 3). A super-seeded peer may ask
       // only for what we offered it (it cannot know of the rest unless it guesses).
       if (peer.fast) this.sendTo(peer, { type: 'reject', index: m.index, begin: m.begin, length: m.length });
@@ -834,7 +834,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       peer.uploaded += block.length;
       this.uploaded += block.length;
       this.upRate.add(block.length, now);
-      if (peer.superSeeded) this.announceOffers(peer, (this.superSeeder as SuperSeeder).served(peer.key, req.index, block.length));
+      if (peer.superSeeder) this.announceOffers(peer, peer.superSeeder.served(peer.key, req.index, block.length));
     }
   }
 
